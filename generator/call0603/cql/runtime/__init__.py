@@ -1,0 +1,3 @@
+"""Loading and running compiled libraries: compiler, context, executor, results."""
+
+from __future__ import annotations

@@ -1,0 +1,13 @@
+"""Where the repository's folders are, so every command reads and writes the same places."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+GUIDELINE = REPO / "guideline"
+PLANDEFINITIONS = REPO / "plandefinitions"
+LIBRARY = REPO / "library"
+TOOLS = REPO / "tools"
+TESTS = REPO / "tests"
+SHARED = REPO.parent / "shared"
