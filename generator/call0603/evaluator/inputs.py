@@ -1,0 +1,160 @@
+"""Reading a patient's FHIR data: a Bundle file or a Bulk Data NDJSON folder, one patient chosen, or a refusal."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import gzip
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+import orjson
+
+#: Bundle types that carry a patient's data (input-contract.md).
+BUNDLE_TYPES = frozenset({"collection", "transaction", "batch", "searchset"})
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class InputRefused(Exception):
+    """A document that cannot be used: the evaluator says which file and why, exits 2, and writes nothing."""
+
+    def __init__(self, source: Path | str, reason: str) -> None:
+        super().__init__(f"{source}: {reason}")
+        self.source = str(source)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class PatientInput:
+    """One patient's resources (the Patient first) as read, with the file they came from."""
+
+    source: str
+    patient: dict[str, Any]
+    resources: tuple[dict[str, Any], ...]
+
+    @property
+    def subject(self) -> str:
+        """The patient's reference, `Patient/<id>`."""
+        return f"Patient/{self.patient.get('id')}"
+
+
+def parse_date(text: str, what: str, source: Path | str) -> _dt.date:
+    """A YYYY-MM-DD date, or a refusal naming the option."""
+    if not isinstance(text, str) or not _DATE.match(text):
+        raise InputRefused(source, f"{what} '{text}' is not a date (YYYY-MM-DD)")
+    try:
+        return _dt.date.fromisoformat(text)
+    except ValueError:
+        raise InputRefused(source, f"{what} '{text}' is not a calendar date") from None
+
+
+def _json(raw: bytes, source: Path | str) -> Any:
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as e:
+        raise InputRefused(source, f"not JSON ({e})") from None
+
+
+def _bundle_resources(doc: Any, source: Path) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    if not isinstance(doc, dict) or doc.get("resourceType") != "Bundle":
+        kind = doc.get("resourceType") if isinstance(doc, dict) else type(doc).__name__
+        raise InputRefused(source, f"not a FHIR Bundle (resourceType {kind!r})")
+    if doc.get("type") not in BUNDLE_TYPES:
+        raise InputRefused(source, f"Bundle type {doc.get('type')!r} is not one of {', '.join(sorted(BUNDLE_TYPES))}")
+    resources, aliases = [], {}
+    for i, entry in enumerate(doc.get("entry") or []):
+        resource = entry.get("resource") if isinstance(entry, dict) else None
+        if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
+            raise InputRefused(source, f"Bundle.entry[{i}] has no resource")
+        resources.append(resource)
+        if resource["resourceType"] == "Patient" and isinstance(entry.get("fullUrl"), str) and resource.get("id"):
+            aliases[entry["fullUrl"]] = resource["id"]
+    return resources, aliases
+
+
+def _ndjson_files(folder: Path) -> list[Path]:
+    files = sorted(p for p in folder.iterdir() if p.name.endswith((".ndjson", ".ndjson.gz")))
+    if not files:
+        raise InputRefused(folder, "no .ndjson or .ndjson.gz files in the folder")
+    return files
+
+
+def iter_ndjson(path: Path) -> Iterator[dict[str, Any]]:
+    """Every resource of one NDJSON file (plain or gzip), line by line; a bad line is a refusal naming it."""
+    opener = gzip.open if path.name.endswith(".gz") else open
+    with opener(path, "rb") as f:
+        for number, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            resource = _json(line, f"{path}:{number}")
+            if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
+                raise InputRefused(f"{path}:{number}", "not a FHIR resource")
+            yield resource
+
+
+def read_resources(path: Path) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """All resources of a Bundle file or an NDJSON folder (or one NDJSON file), with the Bundle's Patient fullUrls."""
+    if not path.exists():
+        raise InputRefused(path, "no such file or folder")
+    if path.is_dir():
+        return [r for f in _ndjson_files(path) for r in iter_ndjson(f)], {}
+    if path.name.endswith((".ndjson", ".ndjson.gz")):
+        return list(iter_ndjson(path)), {}
+    return _bundle_resources(_json(path.read_bytes(), path), path)
+
+
+_REFERENCE_FIELDS = ("subject", "patient", "beneficiary")
+
+
+def patient_of(resource: dict[str, Any], aliases: dict[str, str] | None = None) -> str | None:
+    """The Patient id a resource belongs to (itself for a Patient), or None when it names none.
+
+    `aliases` maps a Bundle entry's fullUrl (e.g. `urn:uuid:…`) to its Patient id.
+    """
+    if resource.get("resourceType") == "Patient":
+        return resource.get("id")
+    for field in _REFERENCE_FIELDS:
+        ref = resource.get(field)
+        if isinstance(ref, dict) and isinstance(ref.get("reference"), str):
+            reference = ref["reference"]
+            if aliases and reference in aliases:
+                return aliases[reference]
+            kind, _, ident = reference.rpartition("/")
+            if kind.endswith("Patient") and ident:
+                return ident
+    return None
+
+
+def select_patient(
+    resources: Iterable[dict[str, Any]], subject: str | None, source: Path | str, aliases: dict[str, str] | None = None
+) -> PatientInput:
+    """The one patient the evaluation is about, with that patient's resources (others' are left out)."""
+    resources = list(resources)
+    patients = [r for r in resources if r.get("resourceType") == "Patient"]
+    wanted = subject.removeprefix("Patient/") if subject else None
+    if wanted is not None:
+        chosen = [p for p in patients if p.get("id") == wanted]
+        if not chosen:
+            raise InputRefused(source, f"no Patient with id '{wanted}'")
+        if len(chosen) > 1:
+            raise InputRefused(source, f"two Patients with id '{wanted}'")
+    else:
+        if not patients:
+            raise InputRefused(source, "no Patient resource")
+        if len(patients) > 1:
+            raise InputRefused(source, f"{len(patients)} Patients and no --subject to choose one")
+        chosen = patients
+    patient = chosen[0]
+    if not isinstance(patient.get("id"), str) or not patient["id"]:
+        raise InputRefused(source, "the Patient has no id")
+    pid = patient["id"]
+    own = tuple(r for r in resources if r is not patient and patient_of(r, aliases) == pid)
+    return PatientInput(str(source), patient, (patient, *own))
+
+
+def load_patient(path: Path, subject: str | None = None) -> PatientInput:
+    """Read INPUT and choose its patient, refusing a document that cannot be used."""
+    resources, aliases = read_resources(path)
+    return select_patient(resources, subject, path, aliases)
