@@ -1,3 +1,3 @@
-"""Loading and running compiled libraries: compiler, context, executor, results."""
+"""Loading and running compiled libraries: compiler, context, executor, errors."""
 
 from __future__ import annotations

@@ -1,0 +1,48 @@
+"""One patient's FHIR resources, indexed by resource type once, as plain JSON dicts (never copied)."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from ..runtime.errors import CqlRuntimeError
+
+
+class PatientData:
+    """The resources of one patient: `of_type("Observation")` is a list built once, when the data is made."""
+
+    __slots__ = ("by_type",)
+
+    def __init__(self, by_type: dict[str, list[dict[str, Any]]]) -> None:
+        self.by_type = by_type
+
+    @classmethod
+    def from_resources(cls, resources: Iterable[dict[str, Any]]) -> PatientData:
+        """Index one patient's resources by `resourceType` (Bundle entries may be given as resources too)."""
+        by_type: dict[str, list[dict[str, Any]]] = {}
+        for resource in resources:
+            kind = resource.get("resourceType")
+            if kind is None:
+                raise CqlRuntimeError("a FHIR resource without resourceType")
+            if kind == "Bundle":
+                for entry in resource.get("entry") or ():
+                    inner = entry.get("resource")
+                    if inner is not None:
+                        by_type.setdefault(inner["resourceType"], []).append(inner)
+                continue
+            by_type.setdefault(kind, []).append(resource)
+        return cls(by_type)
+
+    @classmethod
+    def from_bundle(cls, bundle: dict[str, Any]) -> PatientData:
+        """Index the resources of one patient's Bundle."""
+        return cls.from_resources([bundle])
+
+    def of_type(self, resource_type: str) -> list[dict[str, Any]]:
+        """This patient's resources of one type (an empty list when there are none)."""
+        return self.by_type.get(resource_type, [])
+
+    @property
+    def patient(self) -> dict[str, Any] | None:
+        """The Patient resource (None when absent)."""
+        patients = self.by_type.get("Patient")
+        return patients[0] if patients else None

@@ -1,0 +1,163 @@
+"""ELM library → CompiledLibrary: every node becomes a closure, names and overloads are bound at load time."""
+
+from __future__ import annotations
+
+import importlib
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from ..datatypes.code import Code, CodeSystem, Concept, ValueSet
+from ..elm.registry import REGISTRY, Compiled
+from .errors import ElmLoadError
+from .library import CompiledLibrary, Definition, FunctionDefinition, ParameterDefinition
+from .types import Type, from_specifier, result_type
+
+#: The operator families, imported once so that each registers its node compilers.
+ELM_FAMILIES = (
+    "literal", "reference", "logical", "nullological", "conditional", "arithmetic", "comparison", "string",
+    "datetime", "interval", "list", "aggregate", "query", "structured", "type", "clinical", "errors",
+)
+
+
+def load_families() -> None:
+    """Import every ELM family module present (each fills the registry on import)."""
+    for family in ELM_FAMILIES:
+        name = f"call0603.cql.elm.{family}"
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as missing:
+            if missing.name != name:
+                raise
+
+
+@dataclass(frozen=True)
+class CompileOptions:
+    """Load-time choices: FHIRHelpers calls run natively (fast) unless asked to run the library's ELM."""
+
+    native_fhirhelpers: bool = True
+
+
+class LibraryCompiler:
+    """Compiles one ELM library whose includes are already compiled; answers compile functions' questions."""
+
+    def __init__(self, elm: dict[str, Any], includes: dict[str, CompiledLibrary], options: CompileOptions) -> None:
+        load_families()
+        body = elm["library"]
+        ident = body.get("identifier") or {}
+        self.elm = body
+        self.options = options
+        self.library = CompiledLibrary(ident.get("id", "Anonymous"), ident.get("version"), body, dict(includes))
+        self._scopes: list[dict[str, Type]] = [{}]
+
+    # --- what compile functions may ask ---------------------------------------------------------------
+
+    def compile(self, node: dict[str, Any]) -> Compiled:
+        """Compile one expression node through the registry."""
+        node_type = node.get("type")
+        fn = REGISTRY.get(node_type)  # type: ignore[arg-type]
+        if fn is None:
+            raise self.error(node, f"no implementation for ELM node type {node_type}")
+        try:
+            return fn(node, self)
+        except ElmLoadError:
+            raise
+        except Exception as failure:  # a compile function's own bug or an unexpected shape: name the node
+            raise self.error(node, f"{type(failure).__name__}: {failure}") from failure
+
+    def compile_optional(self, node: dict[str, Any] | None) -> Compiled | None:
+        """Compile a child that may be absent."""
+        return None if node is None else self.compile(node)
+
+    def error(self, node: dict[str, Any], why: str) -> ElmLoadError:
+        """An ElmLoadError naming this library and the node."""
+        return ElmLoadError.at(node, why, self.library.key)
+
+    @contextmanager
+    def scope(self, names: dict[str, Type]) -> Iterator[None]:
+        """Declare aliases, lets or operands (name → static type) while compiling the nodes that see them."""
+        self._scopes.append({**self._scopes[-1], **names})
+        try:
+            yield
+        finally:
+            self._scopes.pop()
+
+    def scope_type(self, name: str) -> Type:
+        """The static type of an alias, let or operand in scope (None if unknown)."""
+        return self._scopes[-1].get(name)
+
+    def target(self, library_name: str | None, node: dict[str, Any]) -> CompiledLibrary:
+        """This library, or the included one a reference names."""
+        try:
+            return self.library.included(library_name)
+        except KeyError:
+            raise self.error(node, f"library {library_name!r} is not included") from None
+
+    # --- building the library -------------------------------------------------------------------------
+
+    def build(self) -> CompiledLibrary:
+        """Compile every declaration of the library."""
+        lib = self.library
+        body = self.elm
+        for d in _defs(body, "codeSystems"):
+            lib.codesystems[d["name"]] = CodeSystem(d["id"], d.get("version"))
+        for d in _defs(body, "valueSets"):
+            systems = tuple(self._codesystem(ref, d) for ref in d.get("codeSystem") or ())
+            lib.valuesets[d["name"]] = ValueSet(d["id"], d.get("version"), systems)
+        for d in _defs(body, "codes"):
+            system = self._codesystem(d["codeSystem"], d) if d.get("codeSystem") else None
+            lib.codes[d["name"]] = Code(d["id"], system.id if system else None, system.version if system else None,
+                                        d.get("display"))
+        for d in _defs(body, "concepts"):
+            codes = tuple(self._code(ref, d) for ref in d.get("code") or ())
+            lib.concepts[d["name"]] = Concept(codes, d.get("display"))
+        parameters = []
+        for d in _defs(body, "parameters"):
+            param = ParameterDefinition(d["name"], lib.key, result_type(d) or from_specifier(d.get("parameterTypeSpecifier")))
+            lib.parameters[d["name"]] = param
+            parameters.append((param, d))
+        statements = _defs(body, "statements")
+        pending: list[tuple[Any, dict[str, Any]]] = []
+        for d in statements:
+            if d.get("type") == "FunctionDef":
+                operands = d.get("operand") or ()
+                fn = FunctionDefinition(
+                    d["name"], lib.key, tuple(o["name"] for o in operands),
+                    tuple(from_specifier(o.get("operandTypeSpecifier")) for o in operands),
+                    result_type(d), bool(d.get("fluent")), bool(d.get("external")), d,
+                )
+                lib.functions.setdefault(d["name"], []).append(fn)
+            else:
+                fn = Definition(d["name"], lib.key, d.get("context"), result_type(d))
+                lib.expressions[d["name"]] = fn
+            pending.append((fn, d))
+        for param, d in parameters:
+            if d.get("default") is not None:
+                param.default = self.compile(d["default"])
+        for target, d in pending:
+            if isinstance(target, FunctionDefinition):
+                if target.external:
+                    continue
+                with self.scope(dict(zip(target.operand_names, target.operand_types))):
+                    target.body = self.compile(d["expression"])
+            else:
+                target.body = self.compile(d["expression"])
+        return lib
+
+    def _codesystem(self, ref: dict[str, Any], owner: dict[str, Any]) -> CodeSystem:
+        source = self.target(ref.get("libraryName"), owner)
+        try:
+            return source.codesystems[ref["name"]]
+        except KeyError:
+            raise self.error(owner, f"code system {ref['name']!r} is not defined") from None
+
+    def _code(self, ref: dict[str, Any], owner: dict[str, Any]) -> Code:
+        source = self.target(ref.get("libraryName"), owner)
+        try:
+            return source.codes[ref["name"]]
+        except KeyError:
+            raise self.error(owner, f"code {ref['name']!r} is not defined") from None
+
+
+def _defs(body: dict[str, Any], section: str) -> list[dict[str, Any]]:
+    return list((body.get(section) or {}).get("def") or ())
