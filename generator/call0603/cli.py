@@ -17,7 +17,9 @@ app = typer.Typer(
 )
 
 #: Modules that add their commands to `app` through a `register(app)` function.
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = (
+    "call0603.cql.conformance.command",
+)
 
 
 def _version(value: bool) -> None:
