@@ -19,6 +19,7 @@ app = typer.Typer(
 #: Modules that add their commands to `app` through a `register(app)` function.
 COMMAND_MODULES: tuple[str, ...] = (
     "call0603.cql.conformance.command",
+    "call0603.build.cli",
 )
 
 

@@ -1,0 +1,218 @@
+"""ActivityDefinitions: one per agent and route, one per intrathecal regimen, the idarubicin hold, the marrow exam.
+
+Medication activities follow CPG `cpg-medicationrequestactivity` (kind MedicationRequest, intent proposal,
+doNotPerform stated); the marrow examination follows `cpg-servicerequestactivity`. A body-surface-area dose is
+carried in `dosage.doseAndRate` twice: the protocol dose (type `calculated`, UCUM `mg/m2` or `[iU]/m2`) and the
+`ordered` dose, which a dynamicValue fills at $apply from the Library's ordered-dose define (dose x BSA).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..guideline.model import Agent, Coding, Guideline, IntrathecalRegimen, PackageInfo, Substance
+from .metadata import UCUM, canonical_url, cite_text, cql_expression, days, json_number, library_reference, shareable
+
+MEDICATION_REQUEST_ACTIVITY = "http://hl7.org/fhir/uv/cpg/StructureDefinition/cpg-medicationrequestactivity"
+SERVICE_REQUEST_ACTIVITY = "http://hl7.org/fhir/uv/cpg/StructureDefinition/cpg-servicerequestactivity"
+CRMI_SHAREABLE_ACTIVITY = "http://hl7.org/fhir/uv/crmi/StructureDefinition/crmi-shareableactivitydefinition"
+CPG_MEDICATION_REQUEST = "http://hl7.org/fhir/uv/cpg/StructureDefinition/cpg-medicationrequest"
+CPG_SERVICE_REQUEST = "http://hl7.org/fhir/uv/cpg/StructureDefinition/cpg-servicerequest"
+CPG_ACTIVITY_TYPE = "http://hl7.org/fhir/uv/cpg/CodeSystem/cpg-activity-type-cs"
+DOSE_RATE_TYPE = "http://terminology.hl7.org/CodeSystem/dose-rate-type"
+
+#: Where the ordered dose goes in the MedicationRequest $apply creates: doseAndRate[1] is the `ordered` entry.
+ORDERED_DOSE_PATH = "dosageInstruction[0].doseAndRate[1].dose"
+
+#: How a UCUM unit reads for people, and how a route reads in a dose line.
+UNIT_DISPLAY = {"mg/m2": "mg/m2", "[iU]/m2": "IU/m2"}
+ROUTE_WORDS = {"oral": "orally", "intravenous": "IV", "intramuscular": "IM", "intrathecal": "intrathecally"}
+MARROW_EXAM = "marrow-exam"
+
+
+def activity_id(local: str) -> str:
+    """The resource id of an activity; the `call0603-` prefix keeps ids unique on a shared server."""
+    return f"call0603-{local}"
+
+
+def hold_id(agent_id: str) -> str:
+    """The local id of the do-not-give activity of an agent."""
+    return f"{agent_id}-hold"
+
+
+def activity_canonical(package: PackageInfo, local: str) -> str:
+    """The versioned canonical of an activity, as PlanDefinition actions reference it."""
+    return f"{canonical_url(package, 'ActivityDefinition', activity_id(local))}|{package.version}"
+
+
+def _pascal(text: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in text.split("-") if part)
+
+
+def _coding(c: Coding) -> dict[str, str]:
+    return {"system": c.system, "code": c.code, "display": c.display}
+
+
+def substance_concept(substance: Substance) -> dict[str, Any]:
+    """A substance as RxNorm ingredient + SNOMED CT substance codings."""
+    return {"coding": [_coding(substance.rxnorm), _coding(substance.snomed)], "text": substance.rxnorm.display}
+
+
+def route_concept(route: Coding) -> dict[str, Any]:
+    """A route of administration as a SNOMED CT coding."""
+    return {"coding": [_coding(route)], "text": route.display}
+
+
+def dose_line(agent: Agent) -> str:
+    """`Idarubicin 10 mg/m2 IV`: the protocol dose as a clinician reads it."""
+    per_day = "/day" if agent.dose.per_day else ""
+    amount = f"{json_number(agent.dose.value):,}"
+    return f"{agent.title} {amount} {UNIT_DISPLAY.get(agent.dose.unit, agent.dose.unit)}{per_day} {ROUTE_WORDS.get(agent.route_id, agent.route_id)}"
+
+
+def schedule_line(agent_days: tuple[int, ...], daily: bool) -> str:
+    """`study days 0, 7, 14, 21` or `daily, study days 0-27`."""
+    if daily:
+        return f"daily, study days {agent_days[0]}-{agent_days[-1]}"
+    return "study days " + ", ".join(str(d) for d in agent_days)
+
+
+def daily_timing(agent: Agent) -> dict[str, Any]:
+    """Once a day for the length of the daily window (the dose is per day)."""
+    assert agent.daily is not None
+    return {"repeat": {"boundsDuration": days(len(agent.daily.days)), "frequency": 1, "period": 1, "periodUnit": "d"}}
+
+
+def _dose_rate(code: str, display: str) -> dict[str, Any]:
+    return {"coding": [{"system": DOSE_RATE_TYPE, "code": code, "display": display}]}
+
+
+def _dosage(agent: Agent) -> dict[str, Any]:
+    dosage: dict[str, Any] = {
+        "sequence": 1,
+        "text": f"{dose_line(agent)}; the ordered dose is the protocol dose times the body surface area (BSA).",
+        "route": route_concept(agent.route),
+        "doseAndRate": [
+            {
+                "type": _dose_rate("calculated", "Calculated"),
+                "doseQuantity": {
+                    "value": json_number(agent.dose.value),
+                    "unit": UNIT_DISPLAY.get(agent.dose.unit, agent.dose.unit),
+                    "system": UCUM,
+                    "code": agent.dose.unit,
+                },
+            },
+            {"type": _dose_rate("ordered", "Ordered")},
+        ],
+    }
+    if agent.daily is not None:
+        dosage["timing"] = daily_timing(agent)
+    return dosage
+
+
+def _medication_base(package: PackageInfo, local: str, title: str, description: str) -> dict[str, Any]:
+    resource = shareable(
+        package, "ActivityDefinition", activity_id(local),
+        name=f"CALL0603{_pascal(local)}", title=title, description=description,
+        profiles=(MEDICATION_REQUEST_ACTIVITY, CRMI_SHAREABLE_ACTIVITY),
+    )
+    resource.update({
+        "kind": "MedicationRequest",
+        "profile": CPG_MEDICATION_REQUEST,
+        "code": {"coding": [{"system": CPG_ACTIVITY_TYPE, "code": "order-medication", "display": "Order a medication"}]},
+        "intent": "proposal",
+        "priority": "routine",
+        "doNotPerform": False,
+    })
+    return resource
+
+
+def agent_activity(package: PackageInfo, agent: Agent) -> dict[str, Any]:
+    """The MedicationRequest activity of one systemic agent, with its calculated and ordered dose."""
+    description = (
+        f"{dose_line(agent)}, {schedule_line(agent.days, agent.daily is not None)}, in CALL-0603 reinduction "
+        f"({cite_text(agent.cite.section, agent.cite.quote)})."
+    )
+    resource = _medication_base(package, agent.id, f"{agent.title} ({agent.route_id})", description)
+    resource.update({
+        "library": [library_reference(package)],
+        "productCodeableConcept": substance_concept(agent.substance),
+        "dosage": [_dosage(agent)],
+        "dynamicValue": [{"path": ORDERED_DOSE_PATH, "expression": cql_expression(package, agent.ordered_dose_define)}],
+    })
+    return resource
+
+
+def hold_activity(guideline: Guideline) -> dict[str, Any]:
+    """The explicit do-not-give activity of the withholding rule (idarubicin), carrying its rationale."""
+    rule = guideline.regimen.withholding
+    agent = guideline.regimen.agent(rule.agent)
+    rationale = " ".join(rule.rationale.split())
+    resource = _medication_base(
+        guideline.package, hold_id(agent.id), f"Withhold {agent.title.lower()}",
+        f"Do not give {agent.title.lower()}. {rationale}",
+    )
+    resource.update({
+        "doNotPerform": True,
+        "productCodeableConcept": substance_concept(agent.substance),
+        "usage": rationale,
+        "purpose": cite_text(rule.cite.section, rule.cite.quote),
+        "dosage": [{"sequence": 1, "text": f"Not given. {rationale}", "route": route_concept(agent.route)}],
+    })
+    return resource
+
+
+def intrathecal_activity(package: PackageInfo, regimen: IntrathecalRegimen, dose_note: str) -> dict[str, Any]:
+    """One intrathecal regimen as a contained combination Medication; no dose (the paper states none)."""
+    medication_id = f"{regimen.id}-medication"
+    description = (
+        f"{regimen.title}, {schedule_line(regimen.days, False)}, for CNS-{regimen.cns_status} patients; "
+        f"dose {dose_note}. ({cite_text(regimen.cite.section, regimen.cite.quote)})"
+    )
+    resource = _medication_base(package, regimen.id, regimen.title, description)
+    resource.update({
+        "contained": [{
+            "resourceType": "Medication",
+            "id": medication_id,
+            "code": {"text": regimen.title},
+            "ingredient": [{"itemCodeableConcept": substance_concept(s), "isActive": True} for s in regimen.substances],
+        }],
+        "productReference": {"reference": f"#{medication_id}", "display": regimen.title},
+        "dosage": [{"sequence": 1, "text": f"Intrathecal; dose {dose_note}.", "route": route_concept(regimen.route)}],
+    })
+    return resource
+
+
+def marrow_activity(guideline: Guideline) -> dict[str, Any]:
+    """The bone marrow examination as a ServiceRequest activity (the days come from the PlanDefinition)."""
+    exams = guideline.regimen.marrow_exams
+    procedure = guideline.terminology.procedures[MARROW_EXAM]
+    resource = shareable(
+        guideline.package, "ActivityDefinition", activity_id(MARROW_EXAM),
+        name="CALL0603MarrowExam", title="Bone marrow examination (morphology)",
+        description=(
+            "Bone marrow aspiration with a morphological lymphoblast count, classified M1/M2/M3, on study days "
+            + ", ".join(str(e.day) for e in exams)
+            + f" ({cite_text(exams[0].cite.section, exams[0].cite.quote)})."
+        ),
+        profiles=(SERVICE_REQUEST_ACTIVITY, CRMI_SHAREABLE_ACTIVITY),
+    )
+    resource.update({
+        "kind": "ServiceRequest",
+        "profile": CPG_SERVICE_REQUEST,
+        "code": {"coding": [_coding(procedure)], "text": "Bone marrow examination"},
+        "intent": "proposal",
+        "priority": "routine",
+        "doNotPerform": False,
+    })
+    return resource
+
+
+def build_activity_definitions(guideline: Guideline) -> list[dict[str, Any]]:
+    """Every ActivityDefinition of the package, in a stable order."""
+    regimen = guideline.regimen
+    resources = [agent_activity(guideline.package, a) for a in regimen.agents]
+    resources.append(hold_activity(guideline))
+    resources += [intrathecal_activity(guideline.package, r, regimen.intrathecal.dose_note) for r in regimen.intrathecal.regimens]
+    resources.append(marrow_activity(guideline))
+    return resources
