@@ -167,3 +167,19 @@ def test_report_table_shows_counts_and_first_error() -> None:
     text = console.export_text()
     assert "profiles" in text and "value set codes" in text and "'M4' is not a code" in text
     assert [r.ok for r in reports] == [True, False]
+
+
+def test_medplum_tool_checks_required_code_bindings() -> None:
+    bad = _package()
+    bad[4]["status"] = "published"
+    bad[4]["action"][0]["selectionBehavior"] = "some"
+    bad[4]["action"][0]["timingTiming"] = {"repeat": {"period": 1, "periodUnit": "days"}}
+    bad[3]["kind"] = "Prescription"
+    found = {(f.resource, f.path): f.message for f in _only("medplum R4", bad)}
+    assert set(found) == {
+        ("PlanDefinition/pd", "PlanDefinition.status"),
+        ("PlanDefinition/pd", "PlanDefinition.action[0].selectionBehavior"),
+        ("PlanDefinition/pd", "PlanDefinition.action[0].timingTiming.repeat.periodUnit"),
+        ("ActivityDefinition/ad", "ActivityDefinition.kind"),
+    }
+    assert found[("PlanDefinition/pd", "PlanDefinition.status")].startswith('code "published" is not in the required value set')

@@ -1,7 +1,8 @@
 """Every validator the package passes, each a pure check over the resource list that returns its findings.
 
 - `fhir.resources R4B`: the pydantic R4B models (the closest to R4 in fhir.resources 8.x).
-- `medplum R4`: @medplum/core `validateResource` against the R4 StructureDefinitions (tools/medplum-validate.mjs).
+- `medplum R4`: @medplum/core `validateResource` against the R4 StructureDefinitions, plus every `code` element
+  with a required binding checked against its R4 ValueSet (tools/medplum-validate.mjs).
 - `profiles`: every resource claims the profiles it is built to (CPG / CRMI / CQL IG).
 - `canonicals`: every canonical reference under the package's base resolves to a resource in the package; any
   other is a declared external (FHIRHelpers, the external code systems).
