@@ -20,10 +20,13 @@ ELM_FAMILIES = (
 )
 
 
+#: Modules outside elm/ that register node compilers (the FHIR retrieve).
+EXTRA_COMPILERS = ("call0603.cql.fhir.retrieve",)
+
+
 def load_families() -> None:
     """Import every ELM family module present (each fills the registry on import)."""
-    for family in ELM_FAMILIES:
-        name = f"call0603.cql.elm.{family}"
+    for name in (*(f"call0603.cql.elm.{family}" for family in ELM_FAMILIES), *EXTRA_COMPILERS):
         try:
             importlib.import_module(name)
         except ModuleNotFoundError as missing:
@@ -81,6 +84,10 @@ class LibraryCompiler:
             yield
         finally:
             self._scopes.pop()
+
+    def in_scope(self, name: str) -> bool:
+        """True when an alias, let or operand of that name is in scope."""
+        return name in self._scopes[-1]
 
     def scope_type(self, name: str) -> Type:
         """The static type of an alias, let or operand in scope (None if unknown)."""

@@ -38,8 +38,8 @@ class Context:
     @property
     def timezone_offset(self) -> Decimal:
         """The request's time-zone offset in hours (from `now`; UTC when no `now` was given)."""
-        offset = getattr(self.now, "timezone_offset", None)
-        return Decimal(0) if offset is None else Decimal(offset)
+        offset = getattr(self.now, "offset", None)
+        return Decimal(0) if offset is None else offset
 
     def require_now(self) -> Any:
         """The request's `now`; evaluating Now()/Today() without one is an error, never the machine clock."""

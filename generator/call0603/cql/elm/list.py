@@ -1,0 +1,292 @@
+"""List operators, and the list overloads (In, Contains, Includes, Union…) that the interval family dispatches to.
+
+`LIST_OPERATORS` maps an ELM node type shared with intervals or strings to the function implementing its list
+overload, so that whichever family registers the node calls these when its operands are lists.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Callable
+
+from ..runtime.errors import CqlRuntimeError
+from ..runtime.types import result_type
+from .comparison import equal
+from .registry import Compiled, Compiler, compiles
+
+_HASHABLE = (str, int, Decimal)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """The element identity lists use for membership: nulls match nulls, others by CQL `=`."""
+    if a is None or b is None:
+        return a is None and b is None
+    return equal(a, b) is True
+
+
+def distinct(values: list[Any] | None) -> list[Any] | None:
+    """Duplicates removed by CQL equality (one null kept), first occurrences in order."""
+    if values is None:
+        return None
+    if all(type(v) in (str, int) for v in values):
+        return list(dict.fromkeys(values))
+    out: list[Any] = []
+    seen: set[Any] = set()
+    for value in values:
+        if type(value) in (str, int):
+            if value in seen:
+                continue
+            seen.add(value)
+            out.append(value)
+        elif not any(_same(value, kept) for kept in out):
+            out.append(value)
+    return out
+
+
+def contains(values: list[Any] | None, element: Any) -> bool:
+    """CQL `contains` / `in` on a list: a null list contains nothing; a null element matches a null in the list."""
+    if values is None:
+        return False
+    if element is None:
+        return any(v is None for v in values)
+    if type(element) in _HASHABLE and not isinstance(element, bool):
+        return any(v == element and type(v) in _HASHABLE and not isinstance(v, bool) for v in values)
+    return any(equal(v, element) is True for v in values)
+
+
+def in_list(element: Any, values: list[Any] | None) -> bool:
+    """CQL `in` on a list."""
+    return contains(values, element)
+
+
+def includes(values: list[Any] | None, other: list[Any] | None) -> bool | None:
+    """Every element of `other` is in `values` (null when either list is null)."""
+    if values is None or other is None:
+        return None
+    return all(contains(values, e) for e in other)
+
+
+def included_in(values: list[Any] | None, other: list[Any] | None) -> bool | None:
+    """Every element of `values` is in `other`."""
+    return includes(other, values)
+
+
+def proper_includes(values: list[Any] | None, other: list[Any] | None) -> bool | None:
+    """`values` includes `other` and has more (distinct) elements."""
+    inside = includes(values, other)
+    if not inside:
+        return inside
+    return len(distinct(values) or []) > len(distinct(other) or [])
+
+
+def proper_included_in(values: list[Any] | None, other: list[Any] | None) -> bool | None:
+    """`values` is properly included in `other`."""
+    return proper_includes(other, values)
+
+
+def proper_contains(values: list[Any] | None, element: Any) -> bool | None:
+    """`values` contains `element` and some element that is not it (null when that is unknown)."""
+    if values is None or not contains(values, element):
+        return False
+    unknown = False
+    for value in values:
+        if element is None:
+            if value is not None:
+                return True
+            continue
+        same = None if value is None else equal(value, element)
+        if same is False:
+            return True
+        if same is None:
+            unknown = True
+    return None if unknown else False
+
+
+def proper_in(element: Any, values: list[Any] | None) -> bool | None:
+    """`element` is properly included in `values`."""
+    return proper_contains(values, element)
+
+
+def union(a: list[Any] | None, b: list[Any] | None) -> list[Any] | None:
+    """Distinct elements of both lists (a null list counts as empty)."""
+    if a is None and b is None:
+        return None
+    return distinct((a or []) + (b or []))
+
+
+def intersect(a: list[Any] | None, b: list[Any] | None) -> list[Any] | None:
+    """Distinct elements of `a` that are in `b`."""
+    if a is None or b is None:
+        return None
+    return [e for e in distinct(a) or [] if contains(b, e)]
+
+
+def except_(a: list[Any] | None, b: list[Any] | None) -> list[Any] | None:
+    """Distinct elements of `a` that are not in `b` (a null `b` removes nothing)."""
+    if a is None:
+        return None
+    if b is None:
+        return distinct(a)
+    return [e for e in distinct(a) or [] if not contains(b, e)]
+
+
+def indexer(values: list[Any] | None, index: int | None) -> Any:
+    """The element at a 0-based index (null outside the list)."""
+    if values is None or index is None or index < 0 or index >= len(values):
+        return None
+    return values[index]
+
+
+def length(values: list[Any] | None) -> int | None:
+    """The number of elements (0 for a null list, as CQL defines Length of a list)."""
+    return 0 if values is None else len(values)
+
+
+#: List overloads of ELM nodes registered by the interval/string families: node type → function of the operands.
+LIST_OPERATORS: dict[str, Callable[..., Any]] = {
+    "In": in_list, "Contains": contains, "Includes": includes, "IncludedIn": included_in,
+    "ProperIncludes": proper_includes, "ProperIncludedIn": proper_included_in,
+    "ProperContains": proper_contains, "ProperIn": proper_in,
+    "Union": union, "Intersect": intersect, "Except": except_, "Indexer": indexer, "Length": length,
+}
+
+
+# --- list-only operators --------------------------------------------------------------------------------
+
+def _unary(fn: Callable[[Any], Any]) -> Callable[[dict[str, Any], Compiler], Compiled]:
+    def build(node: dict[str, Any], compiler: Compiler) -> Compiled:
+        operand = compiler.compile(node["operand"])
+        return lambda ctx: fn(operand(ctx))
+    return build
+
+
+def _exists(values: list[Any] | None) -> bool:
+    return values is not None and any(v is not None for v in values)
+
+
+def _flatten(values: list[Any] | None) -> list[Any] | None:
+    if values is None:
+        return None
+    out: list[Any] = []
+    for value in values:
+        if isinstance(value, list):
+            out.extend(value)
+        else:
+            out.append(value)
+    return out
+
+
+def _singleton(values: list[Any] | None) -> Any:
+    if not values:
+        return None
+    if len(values) > 1:
+        raise CqlRuntimeError(f"singleton from a list of {len(values)} elements")
+    return values[0]
+
+
+def _to_list(value: Any) -> list[Any]:
+    return [] if value is None else [value]
+
+
+compiles("Exists")(_unary(_exists))
+compiles("Flatten")(_unary(_flatten))
+compiles("Distinct")(_unary(distinct))
+compiles("SingletonFrom")(_unary(_singleton))
+compiles("ToList")(_unary(_to_list))
+
+
+@compiles("First", "Last")
+def _first_last(node: dict[str, Any], compiler: Compiler) -> Compiled:
+    source = compiler.compile(node["source"])
+    index = 0 if node["type"] == "First" else -1
+
+    def run(ctx: Any) -> Any:
+        values = source(ctx)
+        return values[index] if values else None
+    return run
+
+
+@compiles("IndexOf")
+def _index_of(node: dict[str, Any], compiler: Compiler) -> Compiled:
+    source = compiler.compile(node["source"])
+    element = compiler.compile(node["element"])
+
+    def run(ctx: Any) -> int | None:
+        values = source(ctx)
+        wanted = element(ctx)
+        if values is None or wanted is None:
+            return None
+        for i, value in enumerate(values):
+            if equal(value, wanted) is True:
+                return i
+        return -1
+    return run
+
+
+@compiles("Slice")
+def _slice(node: dict[str, Any], compiler: Compiler) -> Compiled:
+    source = compiler.compile(node["source"])
+    start = compiler.compile_optional(node.get("startIndex"))  # type: ignore[attr-defined]
+    end = compiler.compile_optional(node.get("endIndex"))  # type: ignore[attr-defined]
+
+    def run(ctx: Any) -> list[Any] | None:
+        values = source(ctx)
+        if values is None:
+            return None
+        low = start(ctx) if start else None
+        high = end(ctx) if end else None
+        low = 0 if low is None else max(low, 0)
+        high = len(values) if high is None else high
+        return values[low:high] if high > low else []
+    return run
+
+
+@compiles("Times")
+def _times(node: dict[str, Any], compiler: Compiler) -> Compiled:
+    left, right = (compiler.compile(o) for o in node["operand"])
+
+    def run(ctx: Any) -> list[Any] | None:
+        a, b = left(ctx), right(ctx)
+        if a is None or b is None:
+            return None
+        return [type(x)({**x, **y}) for x in a for y in b]
+    return run
+
+
+def _scoped(node: dict[str, Any], compiler: Compiler) -> tuple[Compiled, Compiled, str]:
+    scope = node.get("scope") or "$this"
+    source = compiler.compile(node["source"])
+    element_type = result_type(node["source"])
+    with compiler.scope({scope: element_type[1] if element_type and element_type[0] == "list" else None}):  # type: ignore[attr-defined]
+        body = compiler.compile(node.get("condition") or node.get("element"))
+    return source, body, scope
+
+
+def _each(source: Compiled, body: Compiled, scope: str, keep: Callable[[Any, Any], list[Any]]) -> Compiled:
+    def run(ctx: Any) -> list[Any] | None:
+        values = source(ctx)
+        if values is None:
+            return None
+        scope_vars = ctx.vars
+        saved = scope_vars.get(scope)
+        out: list[Any] = []
+        try:
+            for value in values:
+                scope_vars[scope] = value
+                out.extend(keep(value, body(ctx)))
+        finally:
+            scope_vars[scope] = saved
+        return out
+    return run
+
+
+@compiles("Filter")
+def _filter(node: dict[str, Any], compiler: Compiler) -> Compiled:
+    source, condition, scope = _scoped(node, compiler)
+    return _each(source, condition, scope, lambda value, test: [value] if test is True else [])
+
+
+@compiles("ForEach")
+def _for_each(node: dict[str, Any], compiler: Compiler) -> Compiled:
+    source, element, scope = _scoped(node, compiler)
+    return _each(source, element, scope, lambda value, result: [result] if result is not None else [])

@@ -1,0 +1,168 @@
+"""Literals and selectors: Literal, Null, List, Tuple, Instance, Code, Concept, Quantity, Ratio."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from ..datatypes.code import Code, Concept
+from ..datatypes.long import Long
+from ..datatypes.tuple import Tuple
+from ..runtime.types import named
+from .registry import Compiled, Compiler, compiles
+
+
+def _constant(value: Any) -> Compiled:
+    return lambda ctx: value
+
+
+def literal_value(value_type: str, text: str) -> Any:
+    """The Python value of an ELM Literal of a System type (ValueError when the text does not fit)."""
+    kind = named(value_type)[2]
+    if kind == "Integer":
+        return int(text)
+    if kind == "Long":
+        return Long(int(text))
+    if kind == "Decimal":
+        try:
+            return Decimal(text)
+        except InvalidOperation:
+            raise ValueError(f"invalid Decimal literal {text!r}") from None
+    if kind == "String":
+        return text
+    if kind == "Boolean":
+        if text not in ("true", "false"):
+            raise ValueError(f"invalid Boolean literal {text!r}")
+        return text == "true"
+    raise ValueError(f"literal of type {kind} is not supported")
+
+
+@compiles("Literal")
+def _literal(node: dict[str, Any], compiler: Compiler) -> Compiled:
+    try:
+        return _constant(literal_value(node["valueType"], node.get("value", "")))
+    except ValueError as bad:
+        raise compiler.error(node, str(bad)) from None
+
+
+@compiles("Null")
+def _null(node: dict[str, Any], compiler: Compiler) -> Compiled:
+    return _constant(None)
+
+
+@compiles("List")
+def _list(node: dict[str, Any], compiler: Compiler) -> Compiled:
+    elements = [compiler.compile(e) for e in node.get("element") or ()]
+    return lambda ctx: [e(ctx) for e in elements]
+
+
+@compiles("Tuple")
+def _tuple(node: dict[str, Any], compiler: Compiler) -> Compiled:
+    elements = [(e["name"], compiler.compile(e["value"])) for e in node.get("element") or ()]
+    return lambda ctx: Tuple((name, value(ctx)) for name, value in elements)
+
+
+@compiles("Code")
+def _code(node: dict[str, Any], compiler: Compiler) -> Compiled:
+    system_ref = node.get("system")
+    system = None
+    if system_ref is not None:
+        owner = compiler.target(system_ref.get("libraryName"), node)  # type: ignore[attr-defined]
+        try:
+            system = owner.codesystems[system_ref["name"]]
+        except KeyError:
+            raise compiler.error(node, f"code system {system_ref['name']!r} is not defined") from None
+    code = Code(node["code"], system.id if system else None, system.version if system else None, node.get("display"))
+    return _constant(code)
+
+
+@compiles("Concept")
+def _concept(node: dict[str, Any], compiler: Compiler) -> Compiled:
+    codes = [compiler.compile(c) for c in node.get("code") or ()]
+    display = node.get("display")
+    return lambda ctx: Concept(tuple(c(ctx) for c in codes), display)
+
+
+def _quantity_class() -> Any:
+    from ..datatypes.quantity import Quantity
+
+    return Quantity
+
+
+@compiles("Quantity")
+def _quantity(node: dict[str, Any], compiler: Compiler) -> Compiled:
+    value = node.get("value")
+    if value is None:
+        return _constant(None)
+    quantity = _quantity_class()(Decimal(str(value)), node.get("unit") or "1")
+    return _constant(quantity)
+
+
+@compiles("Ratio")
+def _ratio(node: dict[str, Any], compiler: Compiler) -> Compiled:
+    from ..datatypes.quantity import Ratio
+
+    numerator = compiler.compile({"type": "Quantity", **node["numerator"]})
+    denominator = compiler.compile({"type": "Quantity", **node["denominator"]})
+    return lambda ctx: Ratio(numerator(ctx), denominator(ctx))
+
+
+#: System class types an Instance selector builds as value objects, with the Python keyword of each element.
+_SYSTEM_INSTANCES = {
+    "Code": (Code, {"code": "code", "system": "system", "version": "version", "display": "display"}),
+    "Concept": (Concept, {"codes": "codes", "display": "display"}),
+}
+
+
+@compiles("Instance")
+def _instance(node: dict[str, Any], compiler: Compiler) -> Compiled:
+    class_type = named(node["classType"])
+    elements = [(e["name"], compiler.compile(e["value"])) for e in node.get("element") or ()]
+    if class_type[1] == "System":
+        name = class_type[2]
+        if name in _SYSTEM_INSTANCES:
+            cls, fields = _SYSTEM_INSTANCES[name]
+            unknown = [n for n, _ in elements if n not in fields]
+            if unknown:
+                raise compiler.error(node, f"System.{name} has no element {unknown[0]!r}")
+
+            def build(ctx: Any) -> Any:
+                values = {fields[n]: v(ctx) for n, v in elements}
+                if cls is Concept:
+                    codes = values.get("codes")
+                    values["codes"] = tuple(codes) if isinstance(codes, list) else (codes,) if codes is not None else ()
+                    return Concept(**values)
+                return Code(**{"code": None, **values})
+            return build
+        if name in ("Quantity", "Ratio"):
+            from ..datatypes import quantity as q
+
+            cls = getattr(q, name)
+
+            def build_value(ctx: Any) -> Any:
+                values = {n: v(ctx) for n, v in elements}
+                if name == "Quantity":
+                    if values.get("value") is None:
+                        return None
+                    return cls(Decimal(values["value"]), values.get("unit") or "1")
+                return cls(values.get("numerator"), values.get("denominator"))
+            return build_value
+        raise compiler.error(node, f"Instance of System.{name} is not supported")
+
+    def build_structure(ctx: Any) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for n, v in elements:
+            value = v(ctx)
+            if value is not None:
+                out[n] = value
+        if class_type[1] == "FHIR" and class_type[2][:1].isupper() and _is_resource(compiler, class_type):
+            out["resourceType"] = class_type[2]
+        return out
+    return build_structure
+
+
+def _is_resource(compiler: Compiler, class_type: tuple) -> bool:
+    from ..fhir.model import MODEL
+
+    return MODEL.is_resource(class_type[2])
+

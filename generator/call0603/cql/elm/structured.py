@@ -1,0 +1,43 @@
+"""Property access: on FHIR JSON (choice elements and primitive values resolved at load time) and CQL values."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..fhir.properties import element_getter
+from ..runtime.types import Type, result_type
+from .registry import Compiled, Compiler, compiles
+
+#: The name under which sort clauses see the row being sorted.
+THIS = "$this"
+
+
+def property_source(node: dict[str, Any], compiler: Compiler) -> tuple[Compiled, Type]:
+    """The compiled source of a Property node (its `source`, its `scope` alias, or the sorted row) and its type."""
+    if node.get("source") is not None:
+        return compiler.compile(node["source"]), result_type(node["source"])
+    name = node.get("scope") or THIS
+    scope_type = compiler.scope_type(name)  # type: ignore[attr-defined]
+
+    def alias(ctx: Any) -> Any:
+        return ctx.vars.get(name)
+    return alias, scope_type
+
+
+@compiles("Property")
+def _property(node: dict[str, Any], compiler: Compiler) -> Compiled:
+    source, source_type = property_source(node, compiler)
+    getters = []
+    for step in node["path"].split("."):
+        getter, source_type = element_getter(source_type, step)
+        getters.append(getter)
+    if len(getters) == 1:
+        (get,) = getters
+        return lambda ctx: get(source(ctx))
+
+    def chain(ctx: Any) -> Any:
+        value = source(ctx)
+        for get in getters:
+            value = get(value)
+        return value
+    return chain

@@ -1,0 +1,148 @@
+"""Retrieve over one patient's indexed resources: by type, filtered by codes or a value set, and by date range."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable
+
+from ..datatypes.code import Code, Concept, ValueSet
+from ..elm.comparison import compare
+from ..elm.registry import Compiled, Compiler, compiles
+from ..runtime.context import MISSING, Context
+from ..runtime.types import named
+from .helpers import period_to_interval
+from .model import MODEL, choice_key, to_date, to_datetime
+
+#: Node types whose value cannot change within an evaluation: a code filter made only of them is built once.
+_CONSTANT_NODES = frozenset({"ToList", "List", "CodeRef", "Code", "ConceptRef", "Concept", "CodeSystemRef",
+                             "ValueSetRef", "Literal", "ToConcept", "ToCode"})
+
+Pair = tuple[Any, Any]
+
+
+def _constant(node: Any) -> bool:
+    """True when an expression is built only of terminology references and literals."""
+    if isinstance(node, dict):
+        if "type" in node and node["type"] not in _CONSTANT_NODES and not node["type"].endswith("TypeSpecifier"):
+            return False
+        return all(_constant(v) for k, v in node.items() if k not in ("annotation", "signature"))
+    if isinstance(node, list):
+        return all(_constant(v) for v in node)
+    return True
+
+
+def resource_codes(value: Any) -> Iterable[Pair]:
+    """(system, code) pairs of a code element: CodeableConcept, Coding, code string, or a list of them."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return ((None, value),)
+    if isinstance(value, list):
+        return [pair for item in value for pair in resource_codes(item)]
+    if isinstance(value, dict):
+        if "coding" in value:
+            return [(c.get("system"), c.get("code")) for c in value.get("coding") or ()]
+        if "code" in value:
+            return ((value.get("system"), value.get("code")),)
+    return ()
+
+
+def _pairs(codes: Any) -> frozenset[Pair] | ValueSet:
+    """The filter a codes value stands for: a value set, or the (system, code) pairs of Codes/Concepts."""
+    if isinstance(codes, ValueSet):
+        return codes
+    items = codes if isinstance(codes, list) else [codes]
+    pairs: set[Pair] = set()
+    for item in items:
+        if isinstance(item, Code):
+            pairs.add((item.system, item.code))
+        elif isinstance(item, Concept):
+            pairs.update((c.system, c.code) for c in item.codes)
+        elif isinstance(item, str):
+            pairs.add((None, item))
+    return frozenset(pairs)
+
+
+def _matcher(wanted: frozenset[Pair]) -> Callable[[Iterable[Pair]], bool]:
+    """Code filter by equivalence: same system and code (a bare string code matches on code alone)."""
+    bare = {code for system, code in wanted if system is None}
+
+    def match(found: Iterable[Pair]) -> bool:
+        return any(pair in wanted or pair[1] in bare for pair in found)
+    return match
+
+
+def _date_reader(resource_type: str, path: str) -> Callable[[dict[str, Any]], Any]:
+    """Reads a date element (choice elements included) as a DateTime, Date or Interval."""
+    spec = MODEL.element(resource_type, path)
+    keys = [choice_key(path, t) for t in spec[1]] if isinstance(spec, tuple) and spec[0] == "choice" else [path]
+
+    def read(resource: dict[str, Any]) -> Any:
+        for key in keys:
+            value = resource.get(key)
+            if value is None:
+                continue
+            if isinstance(value, dict):
+                return period_to_interval(value) if ("start" in value or "end" in value) else None
+            return to_datetime(value) if "T" in value else to_date(value)
+        return None
+    return read
+
+
+def _maybe_within(value: Any, low: Any, high: Any) -> bool:
+    """False only when the value certainly lies outside [low, high] (the query's own where clause decides)."""
+    if value is None:
+        return False
+    start, end = (value.low, value.high) if hasattr(value, "low_closed") else (value, value)
+    if low is not None and end is not None and compare(end, low) == -1:
+        return False
+    if high is not None and start is not None and compare(start, high) == 1:
+        return False
+    return True
+
+
+@compiles("Retrieve")
+def _retrieve(node: dict[str, Any], compiler: Compiler) -> Compiled:
+    resource_type = named(node["dataType"])[2]
+    if node.get("codeFilter") or node.get("dateFilter") or node.get("otherFilter") or node.get("include"):
+        raise compiler.error(node, "retrieve with codeFilter/dateFilter/otherFilter/include is not supported")
+    codes_node = node.get("codes")
+    code_filter: Callable[[Context], Callable[[dict[str, Any]], bool]] | None = None
+    if codes_node is not None:
+        code_path = node.get("codeProperty") or MODEL.primary_code_path(resource_type)
+        if not code_path:
+            raise compiler.error(node, f"{resource_type} has no code property to filter on")
+        codes = compiler.compile(codes_node)
+
+        def build_filter(ctx: Context) -> Callable[[dict[str, Any]], bool]:
+            wanted = _pairs(codes(ctx))
+            if isinstance(wanted, ValueSet):
+                members = ctx.require_terminology().members(wanted.id, wanted.version)
+                return lambda r: any(p in members for p in resource_codes(r.get(code_path)))
+            match = _matcher(wanted)
+            return lambda r: match(resource_codes(r.get(code_path)))
+        code_filter = build_filter
+    date_range = compiler.compile_optional(node.get("dateRange"))  # type: ignore[attr-defined]
+    read_date = _date_reader(resource_type, node["dateProperty"]) if node.get("dateProperty") else None
+    cacheable = _constant(codes_node) and _constant(node.get("dateRange"))
+    key = object()
+
+    def run(ctx: Context) -> list[dict[str, Any]]:
+        data = ctx.data
+        if data is None:
+            return []
+        if cacheable:
+            found = ctx.cache.get(key, MISSING)
+            if found is not MISSING:
+                return found
+        resources = data.by_type.get(resource_type, [])
+        if code_filter is not None and resources:
+            keep = code_filter(ctx)
+            resources = [r for r in resources if keep(r)]
+        if read_date is not None and date_range is not None and resources:
+            window = date_range(ctx)
+            if window is not None:
+                resources = [r for r in resources if _maybe_within(read_date(r), window.low, window.high)]
+        if cacheable:
+            ctx.cache[key] = resources
+        return resources
+    return run
