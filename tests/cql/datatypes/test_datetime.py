@@ -47,8 +47,10 @@ def test_comparison_across_precision_is_unknown_only_when_shared_parts_equal() -
     assert DateTime((2014, 10)).cql_equivalent(DateTime((2014, 10, 12))) is False
 
 
-def test_seconds_and_milliseconds_compare_as_one_precision() -> None:
-    assert dt("2012-01-01T10:00:00").cql_equal(dt("2012-01-01T10:00:00.000")) is True
+def test_seconds_against_milliseconds_is_unknown_in_comparisons_but_not_in_durations() -> None:
+    assert dt("2012-01-01T10:00:00").cql_equal(dt("2012-01-01T10:00:00.000")) is None
+    assert Time(12, 0, 0).cql_compare(Time(12, 0, 0, 1)) is None
+    assert duration_between(dt("2012-01-01T10:00:00"), dt("2012-01-01T10:00:01.000"), SECOND) == 1
 
 
 def test_offsets_are_normalised_for_hour_precision_and_finer() -> None:

@@ -179,8 +179,6 @@ class _Temporal:
         a, b = self._aligned(other, precision)
         start = self.START
         if precision is None:
-            if len(a) != len(b) and min(len(a), len(b)) + start - 1 == SECOND and max(len(a), len(b)) + start - 1 == MILLISECOND:
-                a, b = (a + (0,) if len(a) < len(b) else a), (b + (0,) if len(b) < len(a) else b)
             depth = max(len(a), len(b))
         else:
             if precision == WEEK or precision < start:

@@ -13,6 +13,9 @@ from .decimal import clamp_decimal, format_decimal
 #: with each other (1 year = 12 months); against any other unit the answer is unknown for = and <, and
 #: equivalence converts through UCUM.
 _CALENDAR_MONTHS = {"year": 12, "years": 12, "month": 1, "months": 1}
+#: For equivalence only, calendar years and months count as 365 and 30 days (as in date arithmetic), and the
+#: UCUM 'a' and 'mo' stand for them.
+_EQUIVALENT_DAYS = {"year": 365, "years": 365, "a": 365, "month": 30, "months": 30, "mo": 30}
 
 
 def _calendar_months(unit: str) -> int | None:
@@ -88,6 +91,11 @@ class Quantity:
         """CQL `~`: equal values once converted (calendar durations convert through UCUM); false otherwise."""
         if not isinstance(other, Quantity):
             return False
+        calendar = (_calendar_months(self.unit), _calendar_months(other.unit))
+        if calendar.count(None) == 1:
+            mine, theirs = _in_days(self), _in_days(other)
+            if mine is not None and theirs is not None:
+                return clamp_decimal(mine) == clamp_decimal(theirs)
         both = self._common(other, strict=False)
         return both is not None and clamp_decimal(both[0]) == clamp_decimal(both[1])
 
@@ -97,6 +105,14 @@ class Quantity:
             return None
         kept = clamp_decimal(value)
         return None if kept is None else Quantity(kept, self.unit)
+
+
+def _in_days(quantity: Quantity) -> Decimal | None:
+    """A time quantity in days, calendar years and months as 365 and 30 days; None for other units."""
+    days = _EQUIVALENT_DAYS.get(quantity.unit)
+    if days is not None:
+        return quantity.value * days
+    return ucum.convert(quantity.value, quantity.unit, "d")
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,6 +48,27 @@ class Uncertainty(Interval):
         cmp = self.cql_compare(other)
         return None if cmp is None else cmp == 0
 
+    def _order(self, other: Any, sure: Any, impossible: Any) -> bool | None:
+        if not isinstance(other, (int, Uncertainty)):
+            return None
+        lo, hi = Uncertainty.bounds(other)
+        if sure(self.low, self.high, lo, hi):
+            return True
+        return False if impossible(self.low, self.high, lo, hi) else None
+
+    # Python's comparison operators answer CQL's three-valued ones, so `uncertain > 5` is true, false or None.
+    def __lt__(self, other: Any) -> bool | None:  # type: ignore[override]
+        return self._order(other, lambda l, h, ol, oh: h < ol, lambda l, h, ol, oh: l >= oh)
+
+    def __le__(self, other: Any) -> bool | None:
+        return self._order(other, lambda l, h, ol, oh: h <= ol, lambda l, h, ol, oh: l > oh)
+
+    def __gt__(self, other: Any) -> bool | None:
+        return self._order(other, lambda l, h, ol, oh: l > oh, lambda l, h, ol, oh: h <= ol)
+
+    def __ge__(self, other: Any) -> bool | None:
+        return self._order(other, lambda l, h, ol, oh: l >= oh, lambda l, h, ol, oh: h < ol)
+
     def cql_equivalent(self, other: Any) -> bool:
         """Equivalent only to the same range."""
         return isinstance(other, Interval) and self.low == other.low and self.high == other.high

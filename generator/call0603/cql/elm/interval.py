@@ -72,7 +72,27 @@ def contains(interval: Interval | None, point: Any, precision: int | None = None
         return False
     if point is None:
         return None
+    interval = _typed(interval, point)
     return _and(_bound_le(interval, point, precision, low=True), _bound_le(interval, point, precision, low=False))
+
+
+def _typed(interval: Interval, other: Any) -> Interval:
+    """An interval whose closed null boundaries (left unresolved by a selector of unknown point type) stand for
+    the least/greatest value of the other operand's point type."""
+    needs_low = interval.low is None and interval.low_closed
+    needs_high = interval.high is None and interval.high_closed
+    if not (needs_low or needs_high):
+        return interval
+    sample = other
+    if isinstance(other, Interval):
+        sample = other.low if other.low is not None else other.high
+    kind = points.type_name(interval.low if interval.low is not None else interval.high) or points.type_name(sample)
+    if kind is None:
+        return interval
+    offset = getattr(sample, "offset", None)
+    low = points.min_value(kind, offset) if needs_low else interval.low
+    high = points.max_value(kind, offset) if needs_high else interval.high
+    return Interval(low, high, interval.low_closed, interval.high_closed)
 
 
 def _bound_le(interval: Interval, point: Any, precision: int | None, low: bool) -> bool | None:
@@ -87,12 +107,13 @@ def _bound_le(interval: Interval, point: Any, precision: int | None, low: bool) 
 
 
 def proper_contains(interval: Interval | None, point: Any, precision: int | None = None) -> bool | None:
-    """Contains the point and is not only that point."""
-    inside = contains(interval, point, precision)
-    if inside is not True:
-        return inside
-    assert interval is not None
-    return _or(_not(_eq(interval.start(), point, precision)), _not(_eq(interval.end(), point, precision)))
+    """The point lies strictly inside the interval: after its start and before its end."""
+    if interval is None:
+        return False
+    if point is None:
+        return None
+    interval = _typed(interval, point)
+    return _and(_lt(interval.start(), point, precision), _lt(point, interval.end(), precision))
 
 
 def _not(value: bool | None) -> bool | None:
@@ -103,6 +124,7 @@ def includes(a: Interval | None, b: Interval | None, precision: int | None = Non
     """Every point of b is in a."""
     if a is None or b is None:
         return None
+    a, b = _typed(a, b), _typed(b, a)
     return _and(_le(a.start(), b.start(), precision), _le(b.end(), a.end(), precision))
 
 
@@ -112,6 +134,7 @@ def proper_includes(a: Interval | None, b: Interval | None, precision: int | Non
     if inside is not True:
         return inside
     assert a is not None and b is not None
+    a, b = _typed(a, b), _typed(b, a)
     return _or(_lt(a.start(), b.start(), precision), _lt(b.end(), a.end(), precision))
 
 
@@ -171,10 +194,21 @@ def _next(point: Any, precision: int | None) -> Any:
 
 
 def meets_before(a: Interval | None, b: Interval | None, precision: int | None = None) -> bool | None:
-    """a ends immediately before b starts."""
+    """a ends immediately before b starts (false when known boundaries rule it out)."""
     if a is None or b is None:
         return None
-    return _eq(_next(a.end(), precision), b.start(), precision)
+    end, start = a.end(), b.start()
+    if end is not None and start is not None:
+        return _eq(_next(end, precision), start, precision)
+    latest_end = end if end is not None else None
+    earliest_end = end if end is not None else a.start()
+    earliest_start = start if start is not None else None
+    latest_start = start if start is not None else b.end()
+    if earliest_end is not None and latest_start is not None and _lt(latest_start, _next(earliest_end, precision), precision):
+        return False
+    if latest_end is not None and earliest_start is not None and _lt(_next(latest_end, precision), earliest_start, precision):
+        return False
+    return None
 
 
 def meets_after(a: Interval | None, b: Interval | None, precision: int | None = None) -> bool | None:

@@ -48,8 +48,8 @@ def concatenate(*parts: Any) -> str | None:
 
 
 def combine(source: list[Any] | None, separator: str | None = None) -> str | None:
-    """The non-null strings of a list joined by a separator (null for a null list)."""
-    if source is None:
+    """The non-null strings of a list joined by a separator (null for a null or empty list)."""
+    if not source:
         return None
     kept = [s for s in source if s is not None]
     return (separator or "").join(kept)
