@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from decimal import ROUND_DOWN, Decimal
+from functools import lru_cache
 from typing import Any
 
 from ..runtime.errors import CqlRuntimeError
@@ -313,32 +314,10 @@ class DateTime(_Temporal):
 
     @classmethod
     def parse(cls, text: str, default_offset: Decimal | None = None) -> DateTime | None:
-        """A DateTime from ISO 8601 / FHIR dateTime text ('2012', … '2012-01-31T12:30:59.123+05:30', 'Z'), else None."""
-        n = len(text)
-        offset = default_offset
-        body = text
-        if n > 10 and text[10] == "T":
-            tail = text[11:]
-            if tail.endswith("Z"):
-                offset, tail = Decimal(0), tail[:-1]
-            elif len(tail) >= 6 and tail[-6] in "+-" and tail[-3] == ":":
-                try:
-                    hours, minutes = int(tail[-5:-3]), int(tail[-2:])
-                except ValueError:
-                    return None
-                if minutes > 59:
-                    return None
-                value = Decimal(hours) + Decimal(minutes) / 60 if minutes else Decimal(hours)
-                offset, tail = (-value if tail[-6] == "-" else value), tail[:-6]
-            date = Date.parse(text[:10])
-            if date is None:
-                return None
-            time = Time.parse(tail) if tail else None
-            if tail and time is None:
-                return None
-            return cls(date.parts + (time.parts if time else ()), offset)
-        date = Date.parse(body)
-        return None if date is None else cls(date.parts, offset)
+        """A DateTime from ISO 8601 / FHIR dateTime text ('2012', … '2012-01-31T12:30:59.123+05:30', 'Z'), else None.
+
+        Parsed values are cached by text: the same instants recur across a patient's resources."""
+        return _parse_datetime(text, default_offset)
 
     def _offset(self) -> Decimal | None:
         return self.offset
@@ -408,6 +387,33 @@ class DateTime(_Temporal):
         """Calendar arithmetic: the quantity converted to this precision (truncated) and added."""
         count, unit = _whole_units(value, unit, self.precision)
         return self.with_full(_shift(self.full(), self.offset, count, unit))
+
+
+@lru_cache(maxsize=65_536)
+def _parse_datetime(text: str, default_offset: Decimal | None) -> DateTime | None:
+    offset = default_offset
+    if len(text) > 10 and text[10] == "T":
+        tail = text[11:]
+        if tail.endswith("Z"):
+            offset, tail = Decimal(0), tail[:-1]
+        elif len(tail) >= 6 and tail[-6] in "+-" and tail[-3] == ":":
+            try:
+                hours, minutes = int(tail[-5:-3]), int(tail[-2:])
+            except ValueError:
+                return None
+            if minutes > 59:
+                return None
+            value = Decimal(hours) + Decimal(minutes) / 60 if minutes else Decimal(hours)
+            offset, tail = (-value if tail[-6] == "-" else value), tail[:-6]
+        date = Date.parse(text[:10])
+        if date is None:
+            return None
+        time = Time.parse(tail) if tail else None
+        if tail and time is None:
+            return None
+        return DateTime(date.parts + (time.parts if time else ()), offset)
+    date = Date.parse(text)
+    return None if date is None else DateTime(date.parts, offset)
 
 
 class Time(_Temporal):
