@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from . import points
@@ -70,9 +71,17 @@ class Interval:
         return str(self)
 
     def __str__(self) -> str:
-        low = "null" if self.low is None else repr(self.low)
-        high = "null" if self.high is None else repr(self.high)
+        low, high = _literal(self.low), _literal(self.high)
         return f"Interval{'[' if self.low_closed else '('}{low}, {high}{']' if self.high_closed else ')'}"
+
+
+def _literal(point: Any) -> str:
+    """A boundary as CQL text: numbers plainly, value types by their literal form."""
+    if point is None:
+        return "null"
+    if type(point) in (int, Decimal):
+        return str(point)
+    return repr(point)
 
 
 def _equivalent_point(a: Any, b: Any) -> bool:
