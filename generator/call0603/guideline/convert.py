@@ -148,7 +148,7 @@ def _assessment(raw: Mapping[str, Any]) -> Assessment:
         numeric_marrow_wins=raw["marrow_status"]["numeric_wins"],
         age_years=ages(elig["age_years"]), relapse_marrow_above=_amount(elig["relapse_marrow_above"]),
         immunophenotypes=tuple(elig["immunophenotypes"]), exclusions=tuple(elig["exclusions"]),
-        prior_hsct_allowed=elig["prior_allogeneic_hsct_allowed"],
+        prior_hsct_allowed=elig["prior_allogeneic_hsct_allowed"], first_relapse_count=elig["first_relapse_count"],
         early_relapse_below_months=raw["relapse_timing"]["early_below_months"],
         standard_risk_age_years=ages(risk["standard_age_years"]),
         standard_risk_wbc_below=_amount(risk["standard_wbc_below"]),

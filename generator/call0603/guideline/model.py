@@ -242,6 +242,7 @@ class Assessment:
     immunophenotypes: tuple[str, ...]
     exclusions: tuple[str, ...]
     prior_hsct_allowed: bool
+    first_relapse_count: int
     early_relapse_below_months: int
     standard_risk_age_years: AgeRange
     standard_risk_wbc_below: Amount

@@ -1,0 +1,131 @@
+"""Renders the package's CQL library from guideline/ with Jinja2 (templates/), and gathers the CQL sources to translate."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable
+
+import jinja2
+
+from ..guideline.model import Agent, Amount, Guideline, decimal_text
+
+HERE = Path(__file__).resolve().parent
+TEMPLATES = HERE / "templates"
+MAIN_TEMPLATE = "Call0603.cql.j2"
+#: The project's FHIRHelpers-compatible source: used to translate and test, never shipped in the package.
+FHIRHELPERS_SOURCE = HERE / "cql" / "FHIRHelpers-4.0.1.cql"
+
+#: Every unit a quantity result is converted to before comparison, with the CQL function that does it.
+QUANTITY_UNITS: tuple[tuple[str, str], ...] = (
+    ("/uL", "Results In /uL"),
+    ("%", "Results In %"),
+    ("g/dL", "Results In g/dL"),
+    ("cm", "Results In cm"),
+    ("kg", "Results In kg"),
+)
+
+#: The CQL type of one quantity result, as every results function returns it.
+RESULT_TYPE = "Tuple { id String, resultTime DateTime, resultDate Date, amount System.Quantity, lowLimit System.Quantity }"
+
+#: BSA formulas (height in cm, weight in kg): Mosteller (N Engl J Med 1987;317:1098), DuBois (Arch Intern Med
+#: 1916;17:863), Haycock (J Pediatr 1978;93:62). The guideline's `settings.bsa.formula` chooses one.
+BSA_FORMULAS: dict[str, str] = {
+    "mosteller": "Power({h} * {w} / 3600, 0.5)",
+    "dubois": "0.007184 * Power({w}, 0.425) * Power({h}, 0.725)",
+    "haycock": "0.024265 * Power({w}, 0.5378) * Power({h}, 0.3964)",
+}
+
+
+def _num(value: Decimal | int) -> str:
+    return decimal_text(Decimal(value))
+
+
+def _quantity(amount: Amount) -> str:
+    return amount.cql()
+
+
+def _strings(values: Iterable[str]) -> str:
+    items = ", ".join("'" + v.replace("\\", "\\\\").replace("'", "\\'") + "'" for v in values)
+    return "{ " + items + " }"
+
+
+def _unit_name(unit: str) -> str:
+    return dict(QUANTITY_UNITS)[unit]
+
+
+def _day_list(agent: Agent) -> str:
+    if agent.daily is not None:
+        return f"{agent.daily.first}-{agent.daily.last} daily"
+    return ", ".join(str(d) for d in agent.days)
+
+
+def _site_title(site: str) -> str:
+    return "CNS" if site == "cns" else site.replace("-", " ").title()
+
+
+@lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    return env
+
+
+def render_cql(guideline: Guideline) -> str:
+    """The CQL source of the package library, rendered from `guideline` (deterministic for a given guideline)."""
+    terms = guideline.terminology
+
+    def value_set_title(vs_id: str) -> str:
+        return terms.value_set(vs_id).title
+
+    def bsa_expression(height: str, weight: str) -> str:
+        return BSA_FORMULAS[guideline.settings.bsa_formula].format(h=height, w=weight)
+
+    context: dict[str, Any] = {
+        "g": guideline,
+        "pkg": guideline.package,
+        "settings": guideline.settings,
+        "regimen": guideline.regimen,
+        "assessment": guideline.assessment,
+        "terms": terms,
+        "defines": guideline.package.defines,
+        "quantity_units": QUANTITY_UNITS,
+        "result_type": RESULT_TYPE,
+        "q": _quantity,
+        "num": _num,
+        "strings": _strings,
+        "vs": value_set_title,
+        "unit_name": _unit_name,
+        "day_list": _day_list,
+        "site_title": _site_title,
+        "bsa_expression": bsa_expression,
+    }
+    text = _environment().get_template(MAIN_TEMPLATE).render(context)
+    return _tidy(text)
+
+
+def _tidy(text: str) -> str:
+    """Collapse runs of blank lines left by template blocks; end with one newline."""
+    lines: list[str] = []
+    for line in text.splitlines():
+        line = line.rstrip()
+        if line or (lines and lines[-1]):
+            lines.append(line)
+    return "\n".join(lines).strip("\n") + "\n"
+
+
+def fhirhelpers_source() -> str:
+    """The project's FHIRHelpers 4.0.1-compatible CQL source."""
+    return FHIRHELPERS_SOURCE.read_text(encoding="utf-8")
+
+
+def library_sources(guideline: Guideline) -> dict[str, str]:
+    """Every CQL source the package library needs to translate, by library name (the package library and FHIRHelpers)."""
+    return {guideline.package.library_name: render_cql(guideline), "FHIRHelpers": fhirhelpers_source()}
