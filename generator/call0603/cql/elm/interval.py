@@ -485,7 +485,7 @@ def _shared(node_type: str, interval_fn: Callable[..., Any], uses_precision: boo
         if list_fn is not None and any(_is_list(k) for k in kinds):
             return lambda ctx: list_fn(left(ctx), right(ctx))
         precision = _precision(node) if uses_precision else None
-        if list_fn is not None and not kinds:
+        if list_fn is not None and (len(kinds) < 2 or None in kinds):
 
             def either(ctx: Any) -> Any:
                 a, b = left(ctx), right(ctx)
