@@ -17,7 +17,7 @@ from ..runtime.types import Type, result_type, signature
 from .arithmetic import add, subtract
 from .datetime import compare_points, point_comparison
 from .list import LIST_OPERATORS
-from .operands import operands
+from .operands import operands, unary
 from .registry import Compiled, Compiler, compiles
 
 _TEMPORAL = (dt.Date, dt.DateTime, dt.Time)
@@ -542,40 +542,28 @@ for _name in _RELATIONS:
     _relation(_name)
 
 
-def _unary_interval(fn: Callable[[Interval], Any]) -> Callable[[dict[str, Any], Compiler], Compiled]:
+compiles("Start")(unary(Interval.start))
+compiles("End")(unary(Interval.end))
+compiles("Width")(unary(width))
+compiles("Size")(unary(size))
+compiles("PointFrom")(unary(point_from))
+
+
+def _with_per(fn: Callable[[Any, Any], Any]) -> Callable[[dict[str, Any], Compiler], Compiled]:
+    """A compiler for Collapse/Expand: a source and an optional `per` quantity."""
+
     def build(node: dict[str, Any], compiler: Compiler) -> Compiled:
-        (operand,) = operands(node, compiler)
-
-        def run(ctx: Any) -> Any:
-            value = operand(ctx)
-            return None if value is None else fn(value)
-
-        return run
+        parts = operands(node, compiler)
+        source, per = parts[0], (parts[1] if len(parts) > 1 else None)
+        if per is None:
+            return lambda ctx: fn(source(ctx), None)
+        return lambda ctx: fn(source(ctx), per(ctx))
 
     return build
 
 
-compiles("Start")(_unary_interval(lambda i: i.start()))
-compiles("End")(_unary_interval(lambda i: i.end()))
-compiles("Width")(_unary_interval(width))
-compiles("Size")(_unary_interval(size))
-compiles("PointFrom")(_unary_interval(point_from))
-
-
-@compiles("Collapse")
-def _collapse(node: dict[str, Any], compiler: Compiler) -> Compiled:
-    parts = operands(node, compiler)
-    source = parts[0]
-    per = parts[1] if len(parts) > 1 else None
-    return lambda ctx: collapse(source(ctx), per(ctx) if per else None)
-
-
-@compiles("Expand")
-def _expand(node: dict[str, Any], compiler: Compiler) -> Compiled:
-    parts = operands(node, compiler)
-    source = parts[0]
-    per = parts[1] if len(parts) > 1 else None
-    return lambda ctx: expand(source(ctx), per(ctx) if per else None)
+compiles("Collapse")(_with_per(collapse))
+compiles("Expand")(_with_per(expand))
 
 
 def _point_kind(node: dict[str, Any]) -> str | None:

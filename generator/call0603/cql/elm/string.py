@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Any
+from typing import Any, Callable
 
 from ..runtime.types import signature
 from .list import LIST_OPERATORS
@@ -188,20 +188,23 @@ compiles("EndsWith")(binary(ends_with))
 compiles("Matches")(binary(matches))
 
 
-@compiles("PositionOf")
-def _position_of(node: dict[str, Any], compiler: Compiler) -> Compiled:
-    pattern, text = compiler.compile(node["pattern"]), compiler.compile(node["string"])
-    return lambda ctx: _null_or(position_of, pattern(ctx), text(ctx))
+def _position(fn: Any) -> Callable[[dict[str, Any], Compiler], Compiled]:
+    """A compiler for PositionOf/LastPositionOf, whose operands are named `pattern` and `string`."""
+
+    def build(node: dict[str, Any], compiler: Compiler) -> Compiled:
+        pattern, text = compiler.compile(node["pattern"]), compiler.compile(node["string"])
+
+        def run(ctx: Any) -> int | None:
+            p, t = pattern(ctx), text(ctx)
+            return None if p is None or t is None else fn(p, t)
+
+        return run
+
+    return build
 
 
-@compiles("LastPositionOf")
-def _last_position_of(node: dict[str, Any], compiler: Compiler) -> Compiled:
-    pattern, text = compiler.compile(node["pattern"]), compiler.compile(node["string"])
-    return lambda ctx: _null_or(last_position_of, pattern(ctx), text(ctx))
-
-
-def _null_or(fn: Any, *values: Any) -> Any:
-    return None if any(v is None for v in values) else fn(*values)
+compiles("PositionOf")(_position(position_of))
+compiles("LastPositionOf")(_position(last_position_of))
 
 
 @compiles("Substring")
