@@ -6,16 +6,15 @@ from dataclasses import dataclass
 
 
 def _structured_equal(pairs: tuple[tuple[object, object], ...]) -> bool | None:
-    """CQL `=` over element pairs: false if any differ, null if one side of a pair is null, else true."""
-    unknown = False
+    """CQL `=` element by element: two nulls are equal; the first differing (false) or half-null (null) pair decides."""
     for left, right in pairs:
         if left is None and right is None:
             continue
         if left is None or right is None:
-            unknown = True
-        elif left != right:
+            return None
+        if left != right:
             return False
-    return None if unknown else True
+    return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,16 +56,11 @@ class Concept:
             return False
         if len(self.codes) != len(other.codes):
             return False
-        unknown = False
         for mine, theirs in zip(self.codes, other.codes):
             same = mine.cql_equal(theirs)
-            if same is False:
-                return False
-            unknown = unknown or same is None
-        display = _structured_equal(((self.display, other.display),))
-        if display is False:
-            return False
-        return None if unknown or display is None else True
+            if same is not True:
+                return same
+        return _structured_equal(((self.display, other.display),))
 
     def cql_equivalent(self, other: object) -> bool:
         """CQL `~`: any code of one is equivalent to any code of the other."""

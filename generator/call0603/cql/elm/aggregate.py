@@ -7,7 +7,9 @@ from functools import cmp_to_key
 from typing import Any, Callable
 
 from ..datatypes.decimal import CONTEXT, clamp_decimal, integer_in_range
+from ..datatypes import quantity
 from ..datatypes.long import long_in_range
+from ..datatypes.quantity import Quantity
 from ..runtime.errors import CqlRuntimeError
 from ..runtime.types import is_system, result_type
 from .comparison import compare, equal
@@ -30,10 +32,25 @@ def _numeric_result(result_kind: str) -> Callable[[Any], Any]:
 
 
 def _add_all(values: list[Any]) -> Any:
+    if isinstance(values[0], Quantity):
+        total = values[0]
+        for value in values[1:]:
+            total = quantity.add(total, value) if total is not None else None
+        return total
     total = values[0]
     for value in values[1:]:
         total = total + value
     return total
+
+
+def _average(values: list[Any]) -> Any:
+    if isinstance(values[0], Quantity):
+        total = _add_all(values)
+        if total is None:
+            return None
+        with localcontext(CONTEXT):
+            return total.with_value(total.value / len(values))
+    return _mean(values)
 
 
 def _to_decimal(value: Any) -> Decimal:
@@ -182,7 +199,7 @@ def _decimal_aggregate(fn: Callable[[list[Any]], Any]) -> Callable[[dict[str, An
     return build
 
 
-compiles("Avg")(_decimal_aggregate(lambda v: _mean(v) if isinstance(v[0], (int, Decimal)) else _add_all(v) / len(v)))
+compiles("Avg")(_decimal_aggregate(_average))
 compiles("Median")(_decimal_aggregate(_median))
 compiles("Variance")(_decimal_aggregate(lambda v: _variance(v, False)))
 compiles("PopulationVariance")(_decimal_aggregate(lambda v: _variance(v, True)))

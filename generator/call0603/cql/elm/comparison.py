@@ -89,16 +89,16 @@ def _decimal_equivalent(a: Decimal, b: Decimal) -> bool:
 
 
 def _pairs_equal(pairs: Any, same: Callable[[Any, Any], bool | None]) -> bool | None:
-    unknown = False
+    """Element by element, in order: two nulls are equal; the first unequal or unknown pair decides."""
     for x, y in pairs:
         if x is None and y is None:
             continue
-        result = same(x, y) if x is not None and y is not None else None
-        if result is False:
-            return False
-        if result is None:
-            unknown = True
-    return None if unknown else True
+        if x is None or y is None:
+            return None
+        result = same(x, y)
+        if result is not True:
+            return result
+    return True
 
 
 def _elements_equal(a: list, b: list, same: Callable[[Any, Any], bool | None]) -> bool | None:

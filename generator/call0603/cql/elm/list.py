@@ -6,7 +6,6 @@ overload, so that whichever family registers the node calls these when its opera
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any, Callable
 
 from ..runtime.errors import CqlRuntimeError
@@ -14,7 +13,6 @@ from ..runtime.types import result_type
 from .comparison import equal
 from .registry import Compiled, Compiler, compiles
 
-_HASHABLE = (str, int, Decimal)
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -43,18 +41,26 @@ def distinct(values: list[Any] | None) -> list[Any] | None:
     return out
 
 
-def contains(values: list[Any] | None, element: Any) -> bool:
-    """CQL `contains` / `in` on a list: a null list contains nothing; a null element matches a null in the list."""
+def contains(values: list[Any] | None, element: Any) -> bool | None:
+    """CQL `contains` / `in` on a list: a null list contains nothing; a null element matches a null in the list;
+    null when no element is equal but some comparison is unknown (differing precision)."""
     if values is None:
         return False
     if element is None:
         return any(v is None for v in values)
-    if type(element) in _HASHABLE and not isinstance(element, bool):
-        return any(v == element and type(v) in _HASHABLE and not isinstance(v, bool) for v in values)
-    return any(equal(v, element) is True for v in values)
+    unknown = False
+    for value in values:
+        if value is None:
+            continue
+        same = equal(value, element)
+        if same is True:
+            return True
+        if same is None:
+            unknown = True
+    return None if unknown else False
 
 
-def in_list(element: Any, values: list[Any] | None) -> bool:
+def in_list(element: Any, values: list[Any] | None) -> bool | None:
     """CQL `in` on a list."""
     return contains(values, element)
 
@@ -63,7 +69,13 @@ def includes(values: list[Any] | None, other: list[Any] | None) -> bool | None:
     """Every element of `other` is in `values` (null when either list is null)."""
     if values is None or other is None:
         return None
-    return all(contains(values, e) for e in other)
+    unknown = False
+    for element in other:
+        found = contains(values, element)
+        if found is False:
+            return False
+        unknown = unknown or found is None
+    return None if unknown else True
 
 
 def included_in(values: list[Any] | None, other: list[Any] | None) -> bool | None:
@@ -86,8 +98,11 @@ def proper_included_in(values: list[Any] | None, other: list[Any] | None) -> boo
 
 def proper_contains(values: list[Any] | None, element: Any) -> bool | None:
     """`values` contains `element` and some element that is not it (null when that is unknown)."""
-    if values is None or not contains(values, element):
+    if values is None:
         return False
+    found = contains(values, element)
+    if found is not True:
+        return found
     unknown = False
     for value in values:
         if element is None:
@@ -118,7 +133,7 @@ def intersect(a: list[Any] | None, b: list[Any] | None) -> list[Any] | None:
     """Distinct elements of `a` that are in `b`."""
     if a is None or b is None:
         return None
-    return [e for e in distinct(a) or [] if contains(b, e)]
+    return [e for e in distinct(a) or [] if contains(b, e) is True]
 
 
 def except_(a: list[Any] | None, b: list[Any] | None) -> list[Any] | None:
@@ -127,7 +142,7 @@ def except_(a: list[Any] | None, b: list[Any] | None) -> list[Any] | None:
         return None
     if b is None:
         return distinct(a)
-    return [e for e in distinct(a) or [] if not contains(b, e)]
+    return [e for e in distinct(a) or [] if contains(b, e) is not True]
 
 
 def indexer(values: list[Any] | None, index: int | None) -> Any:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from ..datatypes.code import Code, Concept
+from ..datatypes.code import Code, CodeSystem, Concept, ValueSet
+from ..datatypes.decimal import MAX_DECIMAL, decimal_precision
 from ..datatypes.long import Long
 from ..datatypes.tuple import Tuple
+from ..runtime.errors import CqlRuntimeError
 from ..runtime.types import named
 from .registry import Compiled, Compiler, compiles
 
@@ -25,9 +27,12 @@ def literal_value(value_type: str, text: str) -> Any:
         return Long(int(text))
     if kind == "Decimal":
         try:
-            return Decimal(text)
+            value = Decimal(text)
         except InvalidOperation:
             raise ValueError(f"invalid Decimal literal {text!r}") from None
+        if abs(value) > MAX_DECIMAL or decimal_precision(value) > 8:
+            raise ValueError(f"Decimal literal {text} is outside CQL's range (28 digits, 8 after the point)")
+        return value
     if kind == "String":
         return text
     if kind == "Boolean":
@@ -39,10 +44,15 @@ def literal_value(value_type: str, text: str) -> Any:
 
 @compiles("Literal")
 def _literal(node: dict[str, Any], compiler: Compiler) -> Compiled:
+    """A literal; one CQL cannot represent (out of range) is an error when evaluated, as the spec says."""
     try:
         return _constant(literal_value(node["valueType"], node.get("value", "")))
     except ValueError as bad:
-        raise compiler.error(node, str(bad)) from None
+        message = str(bad)
+
+        def invalid(ctx: Any) -> Any:
+            raise CqlRuntimeError(message)
+        return invalid
 
 
 @compiles("Null")
@@ -111,6 +121,8 @@ def _ratio(node: dict[str, Any], compiler: Compiler) -> Compiled:
 _SYSTEM_INSTANCES = {
     "Code": (Code, {"code": "code", "system": "system", "version": "version", "display": "display"}),
     "Concept": (Concept, {"codes": "codes", "display": "display"}),
+    "ValueSet": (ValueSet, {"id": "id", "version": "version", "codesystems": "codesystems"}),
+    "CodeSystem": (CodeSystem, {"id": "id", "version": "version"}),
 }
 
 
@@ -132,6 +144,11 @@ def _instance(node: dict[str, Any], compiler: Compiler) -> Compiled:
                     codes = values.get("codes")
                     values["codes"] = tuple(codes) if isinstance(codes, list) else (codes,) if codes is not None else ()
                     return Concept(**values)
+                if cls is ValueSet:
+                    values["codesystems"] = tuple(values.get("codesystems") or ())
+                    return ValueSet(**values)
+                if cls is CodeSystem:
+                    return CodeSystem(**values)
                 return Code(**{"code": None, **values})
             return build
         if name in ("Quantity", "Ratio"):

@@ -65,12 +65,23 @@ def _restore(scope: dict[str, Any], name: str, saved: Any) -> None:
         scope[name] = saved
 
 
-def _sort_key_reader(by: dict[str, Any]) -> Callable[[Any], Any] | None:
+def _sort_key_reader(by: dict[str, Any]) -> Callable[[Any, Any], Any] | None:
     """For a sort key whose static type is a FHIR primitive, the reader of its System value (sort on values)."""
     t = result_type(by) or result_type(by.get("expression"))
     if t is not None and t[0] == "named" and t[1] == "FHIR":
         return primitive_reader(t[2])
     return None
+
+
+def sort_order(x: Any, y: Any) -> int:
+    """Order for sorting: CQL comparison; where precision leaves it unknown, the less precise value first."""
+    result = compare(x, y)
+    if result is None:
+        px, py = getattr(x, "precision", None), getattr(y, "precision", None)
+        if px is not None and py is not None:
+            return (px > py) - (px < py)
+        return 0
+    return result
 
 
 def _compare_keys(directions: list[bool]) -> Callable[[tuple, tuple], int]:
@@ -79,7 +90,7 @@ def _compare_keys(directions: list[bool]) -> Callable[[tuple, tuple], int]:
             if x is None or y is None:
                 result = 0 if x is None and y is None else (-1 if x is None else 1)
             else:
-                result = compare(x, y) or 0
+                result = sort_order(x, y)
             if result:
                 return result if ascending else -result
         return 0
@@ -97,7 +108,11 @@ def _sorter(sort: dict[str, Any], compiler: Compiler, row_type: Type) -> Callabl
             keys.append(lambda ctx, row: row)
         elif by["type"] == "ByColumn":
             getter = generic_getter(by["path"])
-            keys.append(lambda ctx, row, get=getter, read=reader: read(get(row)) if read else get(row))
+
+            def by_column(ctx: Any, row: Any, get: Any = getter, read: Any = reader) -> Any:
+                value = get(row, ctx)
+                return read(value, ctx.timezone_offset) if read is not None and value is not None else value
+            keys.append(by_column)
         else:
             with compiler.scope({THIS: row_type}):  # type: ignore[attr-defined]
                 expression = compiler.compile(by["expression"])
@@ -110,7 +125,7 @@ def _sorter(sort: dict[str, Any], compiler: Compiler, row_type: Type) -> Callabl
                     value = expression(ctx)
                 finally:
                     _restore(scope, THIS, saved)
-                return read(value) if read is not None and value is not None else value
+                return read(value, ctx.timezone_offset) if read is not None and value is not None else value
             keys.append(by_expression)
     order = cmp_to_key(_compare_keys(directions))
 

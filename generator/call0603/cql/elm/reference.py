@@ -76,7 +76,7 @@ def _identifier_ref(node: dict[str, Any], compiler: Compiler) -> Compiled:
     if compiler.in_scope(name):  # type: ignore[attr-defined]
         return _variable(name)
     getter, _ = element_getter(compiler.scope_type(THIS), name)  # type: ignore[attr-defined]
-    return lambda ctx: getter(ctx.vars.get(THIS))
+    return lambda ctx: getter(ctx.vars.get(THIS), ctx)
 
 
 # --- functions -----------------------------------------------------------------------------------------
@@ -146,6 +146,10 @@ def _function_ref(node: dict[str, Any], compiler: Compiler) -> Compiled:
         native = helpers.native(node["name"], types)
         if native is not None:
             return _native_call(native, arguments)
+        timed = helpers.native_with_offset(node["name"], types)
+        if timed is not None:
+            (argument,) = arguments
+            return lambda ctx: timed(argument(ctx), ctx.timezone_offset)
     candidates = [f for f in owner.functions.get(node["name"], ()) if len(f.operand_names) == len(operands)]
     if not candidates:
         raise compiler.error(node, f"function {node['name']} of {len(operands)} operands is not defined in {owner.key}")

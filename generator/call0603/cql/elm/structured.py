@@ -33,11 +33,11 @@ def _property(node: dict[str, Any], compiler: Compiler) -> Compiled:
         getters.append(getter)
     if len(getters) == 1:
         (get,) = getters
-        return lambda ctx: get(source(ctx))
+        return lambda ctx: get(source(ctx), ctx)
 
     def chain(ctx: Any) -> Any:
         value = source(ctx)
         for get in getters:
-            value = get(value)
+            value = get(value, ctx)
         return value
     return chain

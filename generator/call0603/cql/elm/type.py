@@ -6,7 +6,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable
 
-from ..datatypes.code import Code, Concept
+from ..datatypes.code import Code, CodeSystem, Concept, ValueSet
 from ..datatypes.datetime import Date, DateTime, Time
 from ..datatypes.decimal import clamp_decimal, format_decimal, integer_in_range
 from ..datatypes.interval import Interval
@@ -35,6 +35,9 @@ _SYSTEM_CLASSES: dict[str, Callable[[Any], bool]] = {
     "Ratio": lambda v: isinstance(v, Ratio),
     "Code": lambda v: isinstance(v, Code),
     "Concept": lambda v: isinstance(v, Concept),
+    "Vocabulary": lambda v: isinstance(v, (ValueSet, CodeSystem)),
+    "ValueSet": lambda v: isinstance(v, ValueSet),
+    "CodeSystem": lambda v: isinstance(v, CodeSystem),
 }
 
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
@@ -142,7 +145,7 @@ def _choice_read(node: dict[str, Any], compiler: Compiler, target: Type) -> Comp
     getter = choice_getter(source_type, operand["path"], target[2])
     if getter is None:
         return None
-    return lambda ctx: getter(source(ctx))
+    return lambda ctx: getter(source(ctx), ctx)
 
 
 @compiles("As")
@@ -314,11 +317,16 @@ def _to_datetime(ctx: Any, value: Any) -> DateTime | None:
     return None
 
 
+_TIME_OFFSET = re.compile(r"(Z|[+-]\d{2}:\d{2})$")
+
+
 def _to_time(ctx: Any, value: Any) -> Time | None:
+    """ToTime from a String: 'hh:mm:ss.fff', optionally led by 'T'; a trailing offset is not part of a Time."""
     if isinstance(value, Time):
         return value
     if isinstance(value, str):
-        return Time.parse(value)
+        text = _TIME_OFFSET.sub("", value[1:] if value.startswith("T") else value)
+        return Time.parse(text)
     return None
 
 

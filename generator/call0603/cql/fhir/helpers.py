@@ -6,6 +6,7 @@ an invalid UCUM unit converts to null, never to an error that would abort the pa
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any, Callable
 
 from ..datatypes.code import Code, Concept
@@ -75,12 +76,12 @@ def _interval(low: Any, high: Any, low_closed: bool, high_closed: bool) -> Any:
     return Interval(low, high, low_closed, high_closed)
 
 
-def period_to_interval(period: Any) -> Any:
+def period_to_interval(period: Any, offset: Decimal | None = None) -> Any:
     """FHIR Period → Interval<DateTime>; a missing start makes the low end open (unknown), as FHIRHelpers does."""
     if not isinstance(period, dict):
         return None
-    start = to_datetime(period.get("start"))
-    end = to_datetime(period.get("end"))
+    start = to_datetime(period.get("start"), offset)
+    end = to_datetime(period.get("end"), offset)
     if period.get("start") is None:
         return _interval(start, end, False, True)
     return _interval(start, end, True, True)
@@ -123,11 +124,26 @@ def to_concept(concept: Any) -> Concept | None:
 
 _BY_NAME: dict[str, Callable[[Any], Any]] = {
     "ToString": to_string, "ToBoolean": to_boolean, "ToInteger": to_integer, "ToDecimal": to_decimal,
-    "ToDate": to_date, "ToDateTime": to_datetime, "ToTime": to_time, "ToQuantity": to_quantity,
+    "ToDate": to_date, "ToTime": to_time, "ToQuantity": to_quantity,
     "ToRatio": to_ratio, "ToCode": to_code, "ToConcept": to_concept,
     "ToQuantityIgnoringComparator": to_quantity_ignoring_comparator,
 }
-_INTERVALS = {"Period": period_to_interval, "Range": range_to_interval, "Quantity": quantity_to_interval}
+_INTERVALS = {"Range": range_to_interval, "Quantity": quantity_to_interval}
+#: Functions whose result depends on the request's time-zone offset: fn(value, offset).
+_WITH_OFFSET: dict[tuple[str, str | None], Callable[[Any, Any], Any]] = {
+    ("ToDateTime", "dateTime"): to_datetime, ("ToDateTime", "instant"): to_datetime,
+    ("ToInterval", "Period"): period_to_interval,
+}
+
+
+def _fhir_argument(argument_types: tuple[Type, ...]) -> str | None:
+    arg = argument_types[0] if len(argument_types) == 1 else None
+    return arg[2] if arg is not None and arg[0] == "named" and arg[1] == "FHIR" else None
+
+
+def native_with_offset(name: str, argument_types: tuple[Type, ...]) -> Callable[[Any, Any], Any] | None:
+    """A native FHIRHelpers function taking (value, request offset), for those that read dateTimes."""
+    return _WITH_OFFSET.get((name, _fhir_argument(argument_types)))
 
 
 def native(name: str, argument_types: tuple[Type, ...]) -> Callable[..., Any] | None:

@@ -94,7 +94,7 @@ MODEL = FhirModel.load()
 
 # --- FHIR primitives → System values -------------------------------------------------------------------
 
-def to_decimal(value: Any) -> Decimal | None:
+def to_decimal(value: Any, offset: Any = None) -> Decimal | None:
     """A FHIR decimal (parsed as Decimal, int, or float by a JSON reader) as a Decimal."""
     if value is None or isinstance(value, bool):
         return None
@@ -112,50 +112,51 @@ def to_decimal(value: Any) -> Decimal | None:
     return None
 
 
-def to_integer(value: Any) -> int | None:
+def to_integer(value: Any, offset: Any = None) -> int | None:
     """A FHIR integer as an int (a non-integer is null)."""
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def to_boolean(value: Any) -> bool | None:
+def to_boolean(value: Any, offset: Any = None) -> bool | None:
     """A FHIR boolean as a bool."""
     return value if isinstance(value, bool) else None
 
 
-def to_string(value: Any) -> str | None:
+def to_string(value: Any, offset: Any = None) -> str | None:
     """A FHIR string-like primitive as a str."""
     return value if isinstance(value, str) else None
 
 
-def to_datetime(value: Any) -> Any:
-    """A FHIR dateTime/instant as a CQL DateTime (None when it does not parse)."""
+def to_datetime(value: Any, offset: Decimal | None = None) -> Any:
+    """A FHIR dateTime/instant as a CQL DateTime (None when it does not parse); without an offset of its own
+    it takes `offset`, the evaluation request's."""
     from ..datatypes.datetime import DateTime
 
-    return DateTime.parse(value) if isinstance(value, str) else None
+    return DateTime.parse(value, offset) if isinstance(value, str) else None
 
 
-def to_date(value: Any) -> Any:
+def to_date(value: Any, offset: Any = None) -> Any:
     """A FHIR date as a CQL Date (None when it does not parse)."""
     from ..datatypes.datetime import Date
 
     return Date.parse(value) if isinstance(value, str) else None
 
 
-def to_time(value: Any) -> Any:
+def to_time(value: Any, offset: Any = None) -> Any:
     """A FHIR time as a CQL Time (None when it does not parse)."""
     from ..datatypes.datetime import Time
 
     return Time.parse(value) if isinstance(value, str) else None
 
 
-#: System type of a primitive's value → the function reading it from JSON.
-PRIMITIVE_READERS: dict[str, Callable[[Any], Any]] = {
+#: System type of a primitive's value → the function reading it from JSON: reader(value, request offset).
+PRIMITIVE_READERS: dict[str, Callable[[Any, Any], Any]] = {
     "Boolean": to_boolean, "Integer": to_integer, "Decimal": to_decimal, "String": to_string,
     "DateTime": to_datetime, "Date": to_date, "Time": to_time,
 }
 
 
-def primitive_reader(fhir_type: str) -> Callable[[Any], Any] | None:
+def primitive_reader(fhir_type: str) -> Callable[[Any, Any], Any] | None:
     """The reader of a FHIR primitive type's System value (None if the type is not primitive)."""
     system = MODEL.primitive(fhir_type)
     return PRIMITIVE_READERS.get(system) if system else None

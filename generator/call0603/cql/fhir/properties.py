@@ -7,7 +7,8 @@ from typing import Any, Callable
 from ..runtime.types import Type
 from .model import MODEL, choice_key, primitive_reader
 
-Getter = Callable[[Any], Any]
+#: Reads an element: getter(value, ctx) (the context gives the request's time-zone offset to dateTime values).
+Getter = Callable[[Any, Any], Any]
 
 #: Element names of CQL System structured values → Python attribute names.
 _ATTRIBUTES = {
@@ -34,7 +35,7 @@ def _choice_in_json(obj: dict[str, Any], path: str) -> Any:
 
 def generic_getter(path: str) -> Getter:
     """Read `path` from whatever value arrives (dict, tuple, or CQL structured value)."""
-    def get(obj: Any) -> Any:
+    def get(obj: Any, ctx: Any) -> Any:
         if obj is None:
             return None
         if isinstance(obj, dict):
@@ -49,11 +50,11 @@ def _keys_getter(keys: tuple[str, ...]) -> Getter:
     if len(keys) == 1:
         (key,) = keys
 
-        def one(obj: Any) -> Any:
+        def one(obj: Any, ctx: Any) -> Any:
             return obj.get(key) if isinstance(obj, dict) else None
         return one
 
-    def first(obj: Any) -> Any:
+    def first(obj: Any, ctx: Any) -> Any:
         if not isinstance(obj, dict):
             return None
         for key in keys:
@@ -71,7 +72,7 @@ def element_getter(source_type: Type, path: str) -> tuple[Getter, Type]:
         if path == "value":
             reader = primitive_reader(fhir_type)
             if reader is not None:
-                return reader, ("named", "System", MODEL.primitive(fhir_type))
+                return (lambda obj, ctx: reader(obj, ctx.timezone_offset)), ("named", "System", MODEL.primitive(fhir_type))
         spec = MODEL.element(fhir_type, path)
         if isinstance(spec, tuple) and spec[0] == "choice":
             keys = tuple(choice_key(path, t) for t in spec[1])
@@ -81,7 +82,7 @@ def element_getter(source_type: Type, path: str) -> tuple[Getter, Type]:
                 return _keys_getter((path,)), ("list", _named(spec[1]))
             return _keys_getter((path,)), _named(spec)
         if MODEL.primitive(fhir_type) is not None:
-            return (lambda obj: None), None  # id/extension of a primitive: not kept in this representation
+            return (lambda obj, ctx: None), None  # id/extension of a primitive: not kept in this representation
     if source_type is not None and source_type[0] == "tuple":
         for name, element in source_type[1]:
             if name == path:

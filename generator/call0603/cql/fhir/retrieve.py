@@ -71,19 +71,19 @@ def _matcher(wanted: frozenset[Pair]) -> Callable[[Iterable[Pair]], bool]:
     return match
 
 
-def _date_reader(resource_type: str, path: str) -> Callable[[dict[str, Any]], Any]:
+def _date_reader(resource_type: str, path: str) -> Callable[[dict[str, Any], Any], Any]:
     """Reads a date element (choice elements included) as a DateTime, Date or Interval."""
     spec = MODEL.element(resource_type, path)
     keys = [choice_key(path, t) for t in spec[1]] if isinstance(spec, tuple) and spec[0] == "choice" else [path]
 
-    def read(resource: dict[str, Any]) -> Any:
+    def read(resource: dict[str, Any], offset: Any) -> Any:
         for key in keys:
             value = resource.get(key)
             if value is None:
                 continue
             if isinstance(value, dict):
-                return period_to_interval(value) if ("start" in value or "end" in value) else None
-            return to_datetime(value) if "T" in value else to_date(value)
+                return period_to_interval(value, offset) if ("start" in value or "end" in value) else None
+            return to_datetime(value, offset) if "T" in value else to_date(value)
         return None
     return read
 
@@ -141,7 +141,8 @@ def _retrieve(node: dict[str, Any], compiler: Compiler) -> Compiled:
         if read_date is not None and date_range is not None and resources:
             window = date_range(ctx)
             if window is not None:
-                resources = [r for r in resources if _maybe_within(read_date(r), window.low, window.high)]
+                offset = ctx.timezone_offset
+                resources = [r for r in resources if _maybe_within(read_date(r, offset), window.low, window.high)]
         if cacheable:
             ctx.cache[key] = resources
         return resources

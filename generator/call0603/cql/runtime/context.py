@@ -23,7 +23,7 @@ class Context:
     parameter values and retrieve results, keyed by the compiled definition objects themselves.
     """
 
-    __slots__ = ("data", "parameters", "now", "terminology", "cache", "vars", "messages")
+    __slots__ = ("data", "parameters", "now", "terminology", "cache", "vars", "messages", "timezone_offset")
 
     def __init__(self, *, data: PatientData | None = None, parameters: dict[Any, dict[str, Any]] | None = None,
                  now: Any = None, terminology: Terminology | None = None) -> None:
@@ -34,12 +34,10 @@ class Context:
         self.cache: dict[Any, Any] = {}
         self.vars: dict[str, Any] = {}
         self.messages: list[tuple[str, str, str | None, Any]] = []
-
-    @property
-    def timezone_offset(self) -> Decimal:
-        """The request's time-zone offset in hours (from `now`; UTC when no `now` was given)."""
-        offset = getattr(self.now, "offset", None)
-        return Decimal(0) if offset is None else offset
+        offset = getattr(now, "offset", None)
+        #: The request's time-zone offset in hours (from `now`; UTC when no `now` was given): a DateTime
+        #: without an offset (a literal, or FHIR data such as '2024-02-10') takes this one, never the machine's.
+        self.timezone_offset: Decimal = Decimal(0) if offset is None else offset
 
     def require_now(self) -> Any:
         """The request's `now`; evaluating Now()/Today() without one is an error, never the machine clock."""
