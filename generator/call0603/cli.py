@@ -20,6 +20,7 @@ app = typer.Typer(
 COMMAND_MODULES: tuple[str, ...] = (
     "call0603.cql.conformance.command",
     "call0603.build.cli",
+    "call0603.cohort.commands",
 )
 
 
