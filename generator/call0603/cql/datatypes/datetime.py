@@ -290,7 +290,7 @@ class Date(_Temporal):
     def add(self, value: Any, unit: int) -> Date:
         """Calendar arithmetic: the quantity converted to this precision (truncated) and added."""
         count, unit = _whole_units(value, unit, self.precision)
-        return self.with_full(_shift(self.full(), None, count, unit))
+        return self.with_full(_shift(self.full(), count, unit))
 
 
 class DateTime(_Temporal):
@@ -386,7 +386,7 @@ class DateTime(_Temporal):
     def add(self, value: Any, unit: int) -> DateTime:
         """Calendar arithmetic: the quantity converted to this precision (truncated) and added."""
         count, unit = _whole_units(value, unit, self.precision)
-        return self.with_full(_shift(self.full(), self.offset, count, unit))
+        return self.with_full(_shift(self.full(), count, unit))
 
 
 @lru_cache(maxsize=65_536)
@@ -487,7 +487,7 @@ class Time(_Temporal):
         return self.with_full(_from_instant(ms, None))
 
 
-def _shift(full: list[int], offset: Decimal | None, count: int, unit: int) -> list[int]:
+def _shift(full: list[int], count: int, unit: int) -> list[int]:
     """Full components moved by whole units: calendar months/years clamp the day, the rest move the instant."""
     if unit == YEAR:
         return _add_months(full, count * 12)
