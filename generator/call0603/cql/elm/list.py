@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from decimal import Decimal
+
+from ..datatypes.code import Code
+from ..datatypes.long import Long
 from ..runtime.errors import CqlRuntimeError
 from ..runtime.types import result_type
 from .comparison import equal
@@ -22,21 +26,35 @@ def _same(a: Any, b: Any) -> bool:
     return equal(a, b) is True
 
 
+_PRIMITIVE_TYPES = (str, int, bool, Decimal, Long)
+
+
+def _bucket(value: Any) -> Any:
+    """A hashable key equal for any two CQL-equal values (values with different keys are never equal)."""
+    kind = type(value)
+    if value is None or kind in _PRIMITIVE_TYPES:
+        return value
+    if isinstance(value, dict):
+        return frozenset((k, v) for k, v in value.items() if type(v) in _PRIMITIVE_TYPES)
+    if isinstance(value, list):
+        return ("list", len(value))
+    if kind is Code:
+        return (value.code, value.system)
+    return kind.__name__
+
+
 def distinct(values: list[Any] | None) -> list[Any] | None:
     """Duplicates removed by CQL equality (one null kept), first occurrences in order."""
     if values is None:
         return None
-    if all(type(v) in (str, int) for v in values):
+    if all(type(v) is str for v in values) or all(type(v) is int for v in values):
         return list(dict.fromkeys(values))
     out: list[Any] = []
-    seen: set[Any] = set()
+    buckets: dict[Any, list[Any]] = {}
     for value in values:
-        if type(value) in (str, int):
-            if value in seen:
-                continue
-            seen.add(value)
-            out.append(value)
-        elif not any(_same(value, kept) for kept in out):
+        bucket = buckets.setdefault(_bucket(value), [])
+        if not any(_same(value, kept) for kept in bucket):
+            bucket.append(value)
             out.append(value)
     return out
 
@@ -48,6 +66,8 @@ def contains(values: list[Any] | None, element: Any) -> bool | None:
         return False
     if element is None:
         return any(v is None for v in values)
+    if type(element) is str:
+        return element in values
     unknown = False
     for value in values:
         if value is None:

@@ -8,6 +8,8 @@ from typing import Any
 from ..datatypes.code import Code, CodeSystem, Concept, ValueSet
 from ..datatypes.decimal import MAX_DECIMAL, decimal_precision
 from ..datatypes.long import Long
+from ..datatypes.quantity import Quantity, Ratio
+from ..fhir.model import MODEL
 from ..datatypes.tuple import Tuple
 from ..runtime.errors import CqlRuntimeError
 from ..runtime.types import named
@@ -62,7 +64,16 @@ def _null(node: dict[str, Any], compiler: Compiler) -> Compiled:
 
 @compiles("List")
 def _list(node: dict[str, Any], compiler: Compiler) -> Compiled:
-    elements = [compiler.compile(e) for e in node.get("element") or ()]
+    """A list selector; one made only of literals is built once (operators never change a list in place)."""
+    items = node.get("element") or ()
+    elements = [compiler.compile(e) for e in items]
+    if items and all(e.get("type") in ("Literal", "Null") for e in items):
+        try:
+            value = [e(None) for e in elements]  # type: ignore[arg-type]
+        except CqlRuntimeError:
+            pass
+        else:
+            return lambda ctx: value
     return lambda ctx: [e(ctx) for e in elements]
 
 
@@ -93,25 +104,17 @@ def _concept(node: dict[str, Any], compiler: Compiler) -> Compiled:
     return lambda ctx: Concept(tuple(c(ctx) for c in codes), display)
 
 
-def _quantity_class() -> Any:
-    from ..datatypes.quantity import Quantity
-
-    return Quantity
-
-
 @compiles("Quantity")
 def _quantity(node: dict[str, Any], compiler: Compiler) -> Compiled:
     value = node.get("value")
     if value is None:
         return _constant(None)
-    quantity = _quantity_class()(Decimal(str(value)), node.get("unit") or "1")
+    quantity = Quantity(Decimal(str(value)), node.get("unit") or "1")
     return _constant(quantity)
 
 
 @compiles("Ratio")
 def _ratio(node: dict[str, Any], compiler: Compiler) -> Compiled:
-    from ..datatypes.quantity import Ratio
-
     numerator = compiler.compile({"type": "Quantity", **node["numerator"]})
     denominator = compiler.compile({"type": "Quantity", **node["denominator"]})
     return lambda ctx: Ratio(numerator(ctx), denominator(ctx))
@@ -152,9 +155,7 @@ def _instance(node: dict[str, Any], compiler: Compiler) -> Compiled:
                 return Code(**{"code": None, **values})
             return build
         if name in ("Quantity", "Ratio"):
-            from ..datatypes import quantity as q
-
-            cls = getattr(q, name)
+            cls = Quantity if name == "Quantity" else Ratio
 
             def build_value(ctx: Any) -> Any:
                 values = {n: v(ctx) for n, v in elements}
@@ -179,7 +180,5 @@ def _instance(node: dict[str, Any], compiler: Compiler) -> Compiled:
 
 
 def _is_resource(compiler: Compiler, class_type: tuple) -> bool:
-    from ..fhir.model import MODEL
-
     return MODEL.is_resource(class_type[2])
 

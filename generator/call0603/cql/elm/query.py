@@ -186,6 +186,32 @@ class _Plan:
             lists.append(value or [])
         return product(*lists) if self.multi else [(item,) for item in lists[0]]
 
+    def collect(self, ctx: Any, combinations: Any) -> list[Any]:
+        """The rows of a query without an aggregate clause: bound, filtered and returned, in one loop."""
+        if self.multi or self.lets or self.relations:
+            out: list[Any] = []
+            returned, aliases = self.returned, self.aliases
+            if returned is not None:
+                self.each(ctx, combinations, lambda c, _: out.append(returned(c)))
+            elif self.multi:
+                self.each(ctx, combinations, lambda c, row: out.append(Tuple(zip(aliases, row))))
+            else:
+                self.each(ctx, combinations, lambda c, row: out.append(row[0]))
+            return out
+        alias, where, returned = self.aliases[0], self.where, self.returned
+        scope_vars = ctx.vars
+        saved = scope_vars.get(alias, MISSING)
+        out = []
+        try:
+            for (item,) in combinations:
+                scope_vars[alias] = item
+                if where is not None and where(ctx) is not True:
+                    continue
+                out.append(item if returned is None else returned(ctx))
+        finally:
+            _restore(scope_vars, alias, saved)
+        return out
+
     def each(self, ctx: Any, combinations: Any, on_row: Callable[[Any, tuple], None]) -> None:
         """Bind each combination (aliases, then lets), keep those passing with/without and where, call on_row."""
         scope_vars = ctx.vars
@@ -212,19 +238,12 @@ def _query(node: dict[str, Any], compiler: Compiler) -> Compiled:
     plan = _Plan(node, compiler)
     if plan.accumulate is not None:
         return _aggregating(plan)
-    returned, multi, aliases = plan.returned, plan.multi, plan.aliases
 
     def run(ctx: Any) -> Any:
         combinations = plan.combinations(ctx)
         if combinations is None:
             return None
-        out: list[Any] = []
-        if returned is not None:
-            plan.each(ctx, combinations, lambda c, _: out.append(returned(c)))
-        elif multi:
-            plan.each(ctx, combinations, lambda c, row: out.append(Tuple(zip(aliases, row))))
-        else:
-            plan.each(ctx, combinations, lambda c, row: out.append(row[0]))
+        out = plan.collect(ctx, combinations)
         if plan.distinct:
             out = distinct(out) or []
         if plan.sorter is not None:

@@ -170,6 +170,8 @@ def _native_call(native: Any, arguments: list[Compiled]) -> Compiled:
 
 
 def _call(fn: FunctionDefinition, arguments: list[Compiled]) -> Compiled:
+    """A call of a library function. CQL functions have no side effects, so a one-operand call is remembered
+    per context by the identity of its argument (kept alive in the cache, so the identity cannot be reused)."""
     names = fn.operand_names
     if len(arguments) == 1:
         (argument,) = arguments
@@ -177,12 +179,19 @@ def _call(fn: FunctionDefinition, arguments: list[Compiled]) -> Compiled:
 
         def call_one(ctx: Any) -> Any:
             value = argument(ctx)
+            key = (fn, id(value))
+            cache = ctx.cache
+            hit = cache.get(key)
+            if hit is not None and hit[0] is value:
+                return hit[1]
             saved = ctx.vars
             ctx.vars = {name: value}
             try:
-                return fn.body(ctx)  # type: ignore[misc]
+                result = fn.body(ctx)  # type: ignore[misc]
             finally:
                 ctx.vars = saved
+            cache[key] = (value, result)
+            return result
         return call_one
 
     def call(ctx: Any) -> Any:

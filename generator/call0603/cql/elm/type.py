@@ -12,6 +12,7 @@ from ..datatypes.decimal import clamp_decimal, format_decimal, integer_in_range
 from ..datatypes.interval import Interval
 from ..datatypes.long import Long, long_in_range
 from ..datatypes.quantity import Quantity, Ratio
+from ..fhir.helpers import valid_unit
 from ..fhir.model import MODEL
 from ..fhir.properties import choice_getter
 from ..runtime.errors import CqlRuntimeError
@@ -139,10 +140,17 @@ def _target_type(node: dict[str, Any], key: str) -> Type:
 def _choice_read(node: dict[str, Any], compiler: Compiler, target: Type) -> Compiled | None:
     """`X.element as FHIR.T` on a choice element: read the JSON key of that type directly."""
     operand = node["operand"]
-    if operand.get("type") != "Property" or "." in operand["path"] or target is None or target[:2] != ("named", "FHIR"):
+    if target is None or target[:2] != ("named", "FHIR"):
         return None
-    source, source_type = property_source(operand, compiler)
-    getter = choice_getter(source_type, operand["path"], target[2])
+    if operand.get("type") == "Property" and "." not in operand["path"]:
+        source, source_type = property_source(operand, compiler)
+        path = operand["path"]
+    elif operand.get("type") == "IdentifierRef" and not compiler.in_scope(operand["name"]):  # type: ignore[attr-defined]
+        source, source_type = property_source({}, compiler)  # an element of the row being sorted
+        path = operand["name"]
+    else:
+        return None
+    getter = choice_getter(source_type, path, target[2])
     if getter is None:
         return None
     return lambda ctx: getter(source(ctx), ctx)
@@ -264,10 +272,7 @@ def to_quantity(value: Any) -> Quantity | None:
         if not match:
             return None
         unit = match.group(2) if match.group(2) is not None else match.group(3) or "1"
-        from ..datatypes import ucum
-        from ..fhir.helpers import _CALENDAR_WORDS
-
-        if unit not in _CALENDAR_WORDS and not ucum.is_valid(unit):
+        if not valid_unit(unit):
             return None
         return Quantity(clamp_decimal(Decimal(match.group(1))), unit)  # type: ignore[arg-type]
     return None

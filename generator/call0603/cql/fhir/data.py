@@ -10,10 +10,11 @@ from ..runtime.errors import CqlRuntimeError
 class PatientData:
     """The resources of one patient: `of_type("Observation")` is a list built once, when the data is made."""
 
-    __slots__ = ("by_type",)
+    __slots__ = ("by_type", "_codes")
 
     def __init__(self, by_type: dict[str, list[dict[str, Any]]]) -> None:
         self.by_type = by_type
+        self._codes: dict[tuple[str, str], list[tuple[dict[str, Any], frozenset[tuple[Any, Any]]]]] = {}
 
     @classmethod
     def from_resources(cls, resources: Iterable[dict[str, Any]]) -> PatientData:
@@ -40,6 +41,17 @@ class PatientData:
     def of_type(self, resource_type: str) -> list[dict[str, Any]]:
         """This patient's resources of one type (an empty list when there are none)."""
         return self.by_type.get(resource_type, [])
+
+    def coded(self, resource_type: str, path: str) -> list[tuple[dict[str, Any], frozenset[tuple[Any, Any]]]]:
+        """Each resource of a type with the (system, code) pairs of its `path` element, read once per patient."""
+        key = (resource_type, path)
+        found = self._codes.get(key)
+        if found is None:
+            from .retrieve import resource_codes
+
+            found = [(r, frozenset(resource_codes(r.get(path)))) for r in self.by_type.get(resource_type, ())]
+            self._codes[key] = found
+        return found
 
     @property
     def patient(self) -> dict[str, Any] | None:

@@ -9,7 +9,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, Callable
 
+from ..datatypes import points, ucum
 from ..datatypes.code import Code, Concept
+from ..datatypes.interval import Interval
+from ..datatypes.quantity import Quantity, Ratio
+from ..elm.comparison import compare
 from ..runtime.types import Type
 from .model import to_boolean, to_date, to_datetime, to_decimal, to_integer, to_string, to_time
 
@@ -25,11 +29,10 @@ def to_calendar_unit(unit: str | None) -> str | None:
     return _CALENDAR.get(unit, unit) if unit is not None else None
 
 
-def _valid_unit(unit: str) -> bool:
+def valid_unit(unit: str) -> bool:
+    """A CQL calendar word or a valid UCUM unit."""
     if unit in _CALENDAR_WORDS:
         return True
-    from ..datatypes import ucum
-
     return ucum.is_valid(unit)
 
 
@@ -54,10 +57,8 @@ def to_quantity_ignoring_comparator(quantity: Any) -> Any:
     if unit is None:
         unit = quantity.get("unit")
     unit = to_calendar_unit(unit if unit is not None else "1")
-    if not isinstance(unit, str) or not _valid_unit(unit):
+    if not isinstance(unit, str) or not valid_unit(unit):
         return None
-    from ..datatypes.quantity import Quantity
-
     return Quantity(value, unit)
 
 
@@ -65,15 +66,20 @@ def to_ratio(ratio: Any) -> Any:
     """FHIR Ratio → System Ratio of the two converted quantities."""
     if not isinstance(ratio, dict):
         return None
-    from ..datatypes.quantity import Ratio
-
     return Ratio(to_quantity(ratio.get("numerator")), to_quantity(ratio.get("denominator")))
 
 
-def _interval(low: Any, high: Any, low_closed: bool, high_closed: bool) -> Any:
-    from ..datatypes.interval import Interval
-
-    return Interval(low, high, low_closed, high_closed)
+def _interval(low: Any, high: Any, low_closed: bool, high_closed: bool, kind: str) -> Any:
+    """As the Interval selector builds it: a closed null boundary is the point type's extreme; a boundary
+    order that makes no interval (an end before the start) is null here, so the bad data is ignored."""
+    if low is None and low_closed:
+        low = points.min_value(kind, getattr(high, "offset", None))
+    if high is None and high_closed:
+        high = points.max_value(kind, getattr(low, "offset", None))
+    interval = Interval(low, high, low_closed, high_closed)
+    if low is not None and high is not None and compare(interval.end(), interval.start()) == -1:
+        return None
+    return interval
 
 
 def period_to_interval(period: Any, offset: Decimal | None = None) -> Any:
@@ -83,15 +89,15 @@ def period_to_interval(period: Any, offset: Decimal | None = None) -> Any:
     start = to_datetime(period.get("start"), offset)
     end = to_datetime(period.get("end"), offset)
     if period.get("start") is None:
-        return _interval(start, end, False, True)
-    return _interval(start, end, True, True)
+        return _interval(start, end, False, True, "DateTime")
+    return _interval(start, end, True, True, "DateTime")
 
 
 def range_to_interval(range_: Any) -> Any:
     """FHIR Range → Interval<Quantity>, closed at both ends."""
     if not isinstance(range_, dict):
         return None
-    return _interval(to_quantity(range_.get("low")), to_quantity(range_.get("high")), True, True)
+    return _interval(to_quantity(range_.get("low")), to_quantity(range_.get("high")), True, True, "Quantity")
 
 
 def quantity_to_interval(quantity: Any) -> Any:
@@ -101,11 +107,11 @@ def quantity_to_interval(quantity: Any) -> Any:
     comparator = quantity.get("comparator")
     if comparator is None:
         point = to_quantity(quantity)
-        return _interval(point, point, True, True)
+        return _interval(point, point, True, True, "Quantity")
     value = to_quantity_ignoring_comparator(quantity)
     bounds = {"<": (None, value, True, False), "<=": (None, value, True, True),
               ">=": (value, None, True, True), ">": (value, None, False, True)}.get(comparator)
-    return _interval(*bounds) if bounds else None
+    return _interval(*bounds, "Quantity") if bounds else None
 
 
 def to_code(coding: Any) -> Code | None:

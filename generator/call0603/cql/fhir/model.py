@@ -8,6 +8,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
+from ..datatypes.datetime import Date, DateTime, Time
+
 TABLE = Path(__file__).with_name("model-4.0.1.json")
 
 #: A read element: a single type name, ("list", name) or ("choice", names).
@@ -130,22 +132,16 @@ def to_string(value: Any, offset: Any = None) -> str | None:
 def to_datetime(value: Any, offset: Decimal | None = None) -> Any:
     """A FHIR dateTime/instant as a CQL DateTime (None when it does not parse); without an offset of its own
     it takes `offset`, the evaluation request's."""
-    from ..datatypes.datetime import DateTime
-
     return DateTime.parse(value, offset) if isinstance(value, str) else None
 
 
 def to_date(value: Any, offset: Any = None) -> Any:
     """A FHIR date as a CQL Date (None when it does not parse)."""
-    from ..datatypes.datetime import Date
-
     return Date.parse(value) if isinstance(value, str) else None
 
 
 def to_time(value: Any, offset: Any = None) -> Any:
     """A FHIR time as a CQL Time (None when it does not parse)."""
-    from ..datatypes.datetime import Time
-
     return Time.parse(value) if isinstance(value, str) else None
 
 

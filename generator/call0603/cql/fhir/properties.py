@@ -96,6 +96,19 @@ def _named(spec: str) -> Type:
     return ("named", "FHIR", spec)
 
 
+def json_keys(source_type: Type, path: str) -> tuple[str, ...] | None:
+    """The JSON keys an element of a FHIR type is read from (one, or one per choice type); None if not plain JSON."""
+    if source_type is None or source_type[0] != "named" or source_type[1] != "FHIR":
+        return None
+    fhir_type = source_type[2]
+    if path == "value" and MODEL.primitive(fhir_type) is not None:
+        return None
+    spec = MODEL.element(fhir_type, path)
+    if isinstance(spec, tuple) and spec[0] == "choice":
+        return tuple(choice_key(path, t) for t in spec[1])
+    return (path,) if spec is not None else None
+
+
 def choice_getter(source_type: Type, path: str, wanted: str) -> Getter | None:
     """For `X.path as FHIR.wanted` on a choice element: read only the keys of the wanted type (and subtypes)."""
     if source_type is None or source_type[0] != "named" or source_type[1] != "FHIR":

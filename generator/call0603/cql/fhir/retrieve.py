@@ -62,13 +62,12 @@ def _pairs(codes: Any) -> frozenset[Pair] | ValueSet:
     return frozenset(pairs)
 
 
-def _matcher(wanted: frozenset[Pair]) -> Callable[[Iterable[Pair]], bool]:
+def _matcher(wanted: frozenset[Pair]) -> Callable[[frozenset[Pair]], bool]:
     """Code filter by equivalence: same system and code (a bare string code matches on code alone)."""
-    bare = {code for system, code in wanted if system is None}
-
-    def match(found: Iterable[Pair]) -> bool:
-        return any(pair in wanted or pair[1] in bare for pair in found)
-    return match
+    bare = frozenset(code for system, code in wanted if system is None)
+    if not bare:
+        return lambda found: not wanted.isdisjoint(found)
+    return lambda found: not wanted.isdisjoint(found) or any(pair[1] in bare for pair in found)
 
 
 def _date_reader(resource_type: str, path: str) -> Callable[[dict[str, Any], Any], Any]:
@@ -106,20 +105,20 @@ def _retrieve(node: dict[str, Any], compiler: Compiler) -> Compiled:
     if node.get("codeFilter") or node.get("dateFilter") or node.get("otherFilter") or node.get("include"):
         raise compiler.error(node, "retrieve with codeFilter/dateFilter/otherFilter/include is not supported")
     codes_node = node.get("codes")
-    code_filter: Callable[[Context], Callable[[dict[str, Any]], bool]] | None = None
+    code_filter: Callable[[Context], Callable[[frozenset[Pair]], bool]] | None = None
+    code_path = ""
     if codes_node is not None:
         code_path = node.get("codeProperty") or MODEL.primary_code_path(resource_type)
         if not code_path:
             raise compiler.error(node, f"{resource_type} has no code property to filter on")
         codes = compiler.compile(codes_node)
 
-        def build_filter(ctx: Context) -> Callable[[dict[str, Any]], bool]:
+        def build_filter(ctx: Context) -> Callable[[frozenset[Pair]], bool]:
             wanted = _pairs(codes(ctx))
             if isinstance(wanted, ValueSet):
                 members = ctx.require_terminology().members(wanted.id, wanted.version)
-                return lambda r: any(p in members for p in resource_codes(r.get(code_path)))
-            match = _matcher(wanted)
-            return lambda r: match(resource_codes(r.get(code_path)))
+                return lambda found: not members.isdisjoint(found)
+            return _matcher(wanted)
         code_filter = build_filter
     date_range = compiler.compile_optional(node.get("dateRange"))  # type: ignore[attr-defined]
     read_date = _date_reader(resource_type, node["dateProperty"]) if node.get("dateProperty") else None
@@ -134,10 +133,15 @@ def _retrieve(node: dict[str, Any], compiler: Compiler) -> Compiled:
             found = ctx.cache.get(key, MISSING)
             if found is not MISSING:
                 return found
-        resources = data.by_type.get(resource_type, [])
-        if code_filter is not None and resources:
-            keep = code_filter(ctx)
-            resources = [r for r in resources if keep(r)]
+        if code_filter is not None:
+            coded = data.coded(resource_type, code_path)
+            if coded:
+                keep = code_filter(ctx)
+                resources = [r for r, found in coded if keep(found)]
+            else:
+                resources = []
+        else:
+            resources = data.by_type.get(resource_type, [])
         if read_date is not None and date_range is not None and resources:
             window = date_range(ctx)
             if window is not None:
