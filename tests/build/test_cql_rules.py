@@ -1,7 +1,7 @@
-"""The package CQL's clinical rules at their boundaries, run by the reference JS engine (cql-execution 3.3.2).
+"""The package CQL's clinical rules at their boundaries, on the reference JS engine (cql-execution 3.3.2) and on ours.
 
-Each scenario is one patient; all run in one cql-execution call. Day 0 is 2024-03-04 (day 7 = 03-11,
-day 14 = 03-18, day 21 = 03-25, day 28 = 04-01).
+Each scenario is one patient; scenarios run in one call per as-of date and engine. Day 0 is 2024-03-04
+(day 7 = 03-11, day 14 = 03-18, day 21 = 03-25, day 28 = 04-01).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pytest
 from call0603.build.cql import fhirhelpers_source
 from call0603.build.library import compile_library
 from call0603.build.terminology import build_terminology
-from call0603.cql.crossengine import run_cql_execution
+from call0603.cql.crossengine import run_cql_execution, run_engine
 from call0603.guideline import load_guideline
 from call0603.translator import translate
 
@@ -168,8 +168,13 @@ SCENARIOS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def results() -> dict[str, dict[str, Any]]:
+ENGINES = {"cql-execution": run_cql_execution, "call0603": run_engine}
+
+
+@pytest.fixture(scope="module", params=sorted(ENGINES))
+def results(request: pytest.FixtureRequest) -> dict[str, dict[str, Any]]:
+    """Every scenario's results, from the reference JS engine and from the package's own engine."""
+    run = ENGINES[request.param]
     guideline = load_guideline()
     compiled = compile_library(guideline)
     fhirhelpers = translate({"FHIRHelpers": fhirhelpers_source()})["FHIRHelpers"].elm
@@ -178,7 +183,7 @@ def results() -> dict[str, dict[str, Any]]:
     for as_of in sorted({s.as_of for s in SCENARIOS}):
         group = [s for s in SCENARIOS if s.as_of == as_of]
         when = DAY0 + timedelta(days=as_of)
-        answer = run_cql_execution(
+        answer = run(
             [compiled.elm, fhirhelpers], compiled.name, [s.bundle() for s in group],
             parameters={"start": {"Date": [DAY0.year, DAY0.month, DAY0.day]}, "asOf": {"Date": [when.year, when.month, when.day]}},
             now="2030-01-01T00:00:00.000+00:00", value_sets=value_sets,
