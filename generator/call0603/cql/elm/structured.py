@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..fhir.properties import element_getter, json_keys
-from ..runtime.types import Type, result_type
+from ..runtime.types import Type
 from .registry import Compiled, Compiler, compiles
 
 #: The name under which sort clauses see the row being sorted.
@@ -15,7 +15,7 @@ THIS = "$this"
 def property_source(node: dict[str, Any], compiler: Compiler) -> tuple[Compiled, Type]:
     """The compiled source of a Property node (its `source`, its `scope` alias, or the sorted row) and its type."""
     if node.get("source") is not None:
-        return compiler.compile(node["source"]), result_type(node["source"])
+        return compiler.compile(node["source"]), compiler.static_type(node["source"])  # type: ignore[attr-defined]
     name = node.get("scope") or THIS
     scope_type = compiler.scope_type(name)  # type: ignore[attr-defined]
 

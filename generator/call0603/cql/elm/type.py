@@ -163,7 +163,7 @@ def _as(node: dict[str, Any], compiler: Compiler) -> Compiled:
     if direct is not None:
         return direct
     operand = compiler.compile(node["operand"])
-    static = result_type(node["operand"])
+    static = compiler.static_type(node["operand"])  # type: ignore[attr-defined]
     if static is not None and static == target:
         return operand
     try:
@@ -190,7 +190,7 @@ def _is(node: dict[str, Any], compiler: Compiler) -> Compiled:
         return lambda ctx: direct(ctx) is not None
     operand = compiler.compile(node["operand"])
     try:
-        test = type_test(target, result_type(node["operand"]))
+        test = type_test(target, compiler.static_type(node["operand"]))  # type: ignore[attr-defined]
     except ValueError as unsupported:
         raise compiler.error(node, str(unsupported)) from None
 

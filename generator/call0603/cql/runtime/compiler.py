@@ -93,6 +93,24 @@ class LibraryCompiler:
         """The static type of an alias, let or operand in scope (None if unknown)."""
         return self._scopes[-1].get(name)
 
+    def static_type(self, node: dict[str, Any] | None) -> Type:
+        """A node's static type: as annotated, else that of the definition, parameter or name it refers to."""
+        found = result_type(node)
+        if found is not None or not node:
+            return found
+        kind = node.get("type")
+        if kind in ("AliasRef", "QueryLetRef", "OperandRef", "IdentifierRef"):
+            return self.scope_type(node["name"])
+        if kind in ("ExpressionRef", "ParameterRef"):
+            try:
+                owner = self.library.included(node.get("libraryName"))
+            except KeyError:
+                return None
+            table = owner.expressions if kind == "ExpressionRef" else owner.parameters
+            declared = table.get(node["name"])
+            return getattr(declared, "result_type", None) or getattr(declared, "type", None)
+        return None
+
     def target(self, library_name: str | None, node: dict[str, Any]) -> CompiledLibrary:
         """This library, or the included one a reference names."""
         try:
