@@ -24,11 +24,24 @@ MINI = Path(__file__).parent / "fixtures" / "conformance" / "MiniSuite.xml"
 SUITE = SHARED / "cql-tests"
 
 #: Ratchet: the numbers the engine has reached. Raise them as it improves; never lower them to pass.
-FLOOR_TOTAL = 6
+FLOOR_TOTAL = 1788
 FLOOR_PER_FILE: dict[str, int] = {
-    "CqlComparisonOperatorsTest": 2,
-    "CqlDateTimeOperatorsTest": 1,
-    "CqlTypesTest": 3,
+    "CqlAggregateFunctionsTest": 50,
+    "CqlAggregateTest": 8,
+    "CqlArithmeticFunctionsTest": 234,
+    "CqlComparisonOperatorsTest": 261,
+    "CqlConditionalOperatorsTest": 9,
+    "CqlDateTimeOperatorsTest": 314,
+    "CqlErrorsAndMessagingOperatorsTest": 4,
+    "CqlIntervalOperatorsTest": 408,
+    "CqlListOperatorsTest": 227,
+    "CqlLogicalOperatorsTest": 39,
+    "CqlNullologicalOperatorsTest": 22,
+    "CqlQueryTests": 12,
+    "CqlStringOperatorsTest": 81,
+    "CqlTypeOperatorsTest": 34,
+    "CqlTypesTest": 27,
+    "ValueLiteralsAndSelectors": 58,
 }
 #: From this share on, every failure must have its reason in known_failures.yaml.
 EXPLAINED_FROM = 0.95
@@ -88,9 +101,20 @@ def test_strings_lists_and_tuples_compare_exactly() -> None:
     assert not conforms({"id": 5}, {"id": 5, "name": None})
 
 
+def test_an_uncertain_integer_matches_the_interval_the_suite_writes() -> None:
+    from call0603.cql.datatypes.interval import Interval
+    from call0603.cql.datatypes.uncertainty import Uncertainty
+
+    assert conforms(Interval(4, 5, True, True), Uncertainty(4, 5))
+    assert not conforms(Interval(17, 44, True, True), Uncertainty(16, 44))
+    assert not conforms(Interval(4, 5, True, False), Uncertainty(4, 5))
+    assert not conforms(4, Uncertainty(4, 5))
+
+
 def test_render_reads_like_cql() -> None:
     assert render(None) == "null"
     assert render([True, Decimal("1.50"), "it's"]) == "{true, 1.50, 'it\\'s'}"
+    assert render([Decimal("10"), 10]) == "{10.0, 10}"
 
 
 def _job(index: int) -> int:

@@ -8,6 +8,8 @@ The suite's conventions, on top of CQL equivalence (`~`):
   read well; CQL `~` would also round to the less precise operand, which would let `3.14159` pass for `3.14`);
 - Strings compare exactly (CQL `~` ignores case and whitespace, which would hide wrong results);
 - Lists compare element by element, in order; Tuples element by element, with the same element names;
+- an uncertain Integer (e.g. `years between DateTime(2005) and DateTime(2010)`) has no literal, so the suite
+  writes it as the closed Interval of its possible values (`Interval[4, 5]`); it is compared as that Interval;
 - every other value (Date/DateTime/Time with precision and offset, Quantity, Ratio, Interval, Code, Concept)
   compares by the value type's own `cql_equivalent`.
 """
@@ -38,8 +40,18 @@ def cql_type(value: Any) -> str:
     return type(value).__name__
 
 
+def _as_written(value: Any) -> Any:
+    """The value as the suite can write it: an Uncertainty becomes the closed Interval of its possible values."""
+    if cql_type(value) == "Uncertainty":
+        from ..datatypes.interval import Interval
+
+        return Interval(value.low, value.high, True, True)
+    return value
+
+
 def conforms(expected: Any, actual: Any) -> bool:
     """True when `actual` is the result the suite expects (see the module docstring for the rules)."""
+    expected, actual = _as_written(expected), _as_written(actual)
     if expected is None or actual is None:
         return expected is None and actual is None
     kind = cql_type(expected)
@@ -71,8 +83,11 @@ def render(value: Any) -> str:
         return "true" if value else "false"
     if kind == "Long":
         return f"{int(value)}L"
-    if kind in ("Integer", "Decimal"):
+    if kind == "Integer":
         return str(value)
+    if kind == "Decimal":
+        text = format(value, "f")
+        return text if "." in text else f"{text}.0"
     if kind == "String":
         return _quote(value)
     if kind == "List":
