@@ -9,8 +9,9 @@ from ..datatypes.code import Code, CodeSystem, Concept, ValueSet
 from ..datatypes.decimal import MAX_DECIMAL, decimal_precision
 from ..datatypes.long import Long
 from ..datatypes.quantity import Quantity, Ratio
-from ..fhir.model import MODEL
 from ..datatypes.tuple import Tuple
+from ..fhir.helpers import load_unit_tables
+from ..fhir.model import MODEL
 from ..runtime.errors import CqlRuntimeError
 from ..runtime.types import named
 from .registry import Compiled, Compiler, compiles
@@ -79,8 +80,9 @@ def _list(node: dict[str, Any], compiler: Compiler) -> Compiled:
 
 @compiles("Tuple")
 def _tuple(node: dict[str, Any], compiler: Compiler) -> Compiled:
-    elements = [(e["name"], compiler.compile(e["value"])) for e in node.get("element") or ()]
-    return lambda ctx: Tuple((name, value(ctx)) for name, value in elements)
+    names = [e["name"] for e in node.get("element") or ()]
+    values = [compiler.compile(e["value"]) for e in node.get("element") or ()]
+    return lambda ctx: Tuple(zip(names, [value(ctx) for value in values]))
 
 
 @compiles("Code")
@@ -109,6 +111,7 @@ def _quantity(node: dict[str, Any], compiler: Compiler) -> Compiled:
     value = node.get("value")
     if value is None:
         return _constant(None)
+    load_unit_tables()
     quantity = Quantity(Decimal(str(value)), node.get("unit") or "1")
     return _constant(quantity)
 

@@ -12,7 +12,7 @@ from ..datatypes.decimal import clamp_decimal, format_decimal, integer_in_range
 from ..datatypes.interval import Interval
 from ..datatypes.long import Long, long_in_range
 from ..datatypes.quantity import Quantity, Ratio
-from ..fhir.helpers import valid_unit
+from ..fhir.helpers import load_unit_tables, valid_unit
 from ..fhir.model import MODEL
 from ..fhir.properties import choice_getter
 from ..runtime.errors import CqlRuntimeError
@@ -428,6 +428,7 @@ def _can_convert(node: dict[str, Any], compiler: Compiler) -> Compiled:
 
 @compiles("ConvertQuantity", "CanConvertQuantity")
 def _convert_quantity(node: dict[str, Any], compiler: Compiler) -> Compiled:
+    load_unit_tables()
     quantity, unit = (compiler.compile(o) for o in node["operand"])
     check = node["type"] == "CanConvertQuantity"
 

@@ -7,6 +7,7 @@ an invalid UCUM unit converts to null, never to an error that would abort the pa
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, Callable
 
 from ..datatypes import points, ucum
@@ -27,6 +28,12 @@ _CALENDAR_WORDS = frozenset(_CALENDAR.values()) | {w + "s" for w in _CALENDAR.va
 def to_calendar_unit(unit: str | None) -> str | None:
     """UCUM definite-duration units as CQL calendar words (FHIRHelpers.ToCalendarUnit)."""
     return _CALENDAR.get(unit, unit) if unit is not None else None
+
+
+@lru_cache(maxsize=1)
+def load_unit_tables() -> None:
+    """Load the UCUM tables once, when a library that uses quantities is compiled, not at the first patient."""
+    ucum.conversion("g", "kg")
 
 
 def valid_unit(unit: str) -> bool:
@@ -158,6 +165,8 @@ def native(name: str, argument_types: tuple[Type, ...]) -> Callable[..., Any] | 
         return None
     (arg,) = argument_types
     fhir_arg = arg[2] if arg is not None and arg[0] == "named" and arg[1] == "FHIR" else None
+    if name in ("ToQuantity", "ToInterval", "ToRatio", "ToQuantityIgnoringComparator"):
+        load_unit_tables()
     if name == "ToInterval":
         return _INTERVALS.get(fhir_arg or "")
     if name == "ToCalendarUnit":
