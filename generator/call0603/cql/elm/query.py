@@ -176,6 +176,9 @@ class _Plan:
 
     def combinations(self, ctx: Any) -> Any:
         """The source rows (tuples of one item per source), or None for a null singleton source."""
+        if not self.multi:
+            items = self.items(ctx)
+            return None if items is None else [(item,) for item in items]
         lists = []
         for source, (_, single) in zip(self.sources, self.typed):
             value = source(ctx)
@@ -184,11 +187,21 @@ class _Plan:
                     return None
                 value = [] if value is None else [value]
             lists.append(value or [])
-        return product(*lists) if self.multi else [(item,) for item in lists[0]]
+        return product(*lists)
 
-    def collect(self, ctx: Any, combinations: Any) -> list[Any]:
+    def items(self, ctx: Any) -> list[Any] | None:
+        """The items of a single-source query (None for a null singleton source)."""
+        value = self.sources[0](ctx)
+        if self.typed[0][1]:
+            return None if value is None else [value]
+        return value or []
+
+    def collect(self, ctx: Any) -> list[Any] | None:
         """The rows of a query without an aggregate clause: bound, filtered and returned, in one loop."""
         if self.multi or self.lets or self.relations:
+            combinations = self.combinations(ctx)
+            if combinations is None:
+                return None
             out: list[Any] = []
             returned, aliases = self.returned, self.aliases
             if returned is not None:
@@ -198,12 +211,15 @@ class _Plan:
             else:
                 self.each(ctx, combinations, lambda c, row: out.append(row[0]))
             return out
+        items = self.items(ctx)
+        if items is None:
+            return None
         alias, where, returned = self.aliases[0], self.where, self.returned
         scope_vars = ctx.vars
         saved = scope_vars.get(alias, MISSING)
         out = []
         try:
-            for (item,) in combinations:
+            for item in items:
                 scope_vars[alias] = item
                 if where is not None and where(ctx) is not True:
                     continue
@@ -240,10 +256,9 @@ def _query(node: dict[str, Any], compiler: Compiler) -> Compiled:
         return _aggregating(plan)
 
     def run(ctx: Any) -> Any:
-        combinations = plan.combinations(ctx)
-        if combinations is None:
+        out = plan.collect(ctx)
+        if out is None:
             return None
-        out = plan.collect(ctx, combinations)
         if plan.distinct:
             out = distinct(out) or []
         if plan.sorter is not None:
