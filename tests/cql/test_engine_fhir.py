@@ -135,7 +135,7 @@ def test_datetime_without_offset_takes_the_request_offset(native: dict) -> None:
     assert native["After Start"] == ["anc1"]
 
 
-def test_period_with_open_start(native: dict) -> None:
+def test_period_without_end_runs_to_the_greatest_datetime(native: dict) -> None:
     (period,) = native["Periods"]
     assert isinstance(period, Interval)
     assert period.low_closed is True and period.high.parts[0] == 9999
