@@ -46,15 +46,18 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     runs = parser.parse_args().runs
     guideline = load_guideline()
+    start = time.perf_counter()
     built = build_package(guideline)
+    first = time.perf_counter() - start
     bundle = next(data for path, data in built.files.items() if path.startswith("release/Bundle-"))
     steps: list[tuple[str, Callable[[], object]]] = [
         ("load guideline/", load_guideline),
-        ("build package (incl. CQL translation)", lambda: build_package(guideline)),
+        ("build package again (translation cached)", lambda: build_package(guideline)),
     ]
     steps += [(f"validate: {name}", lambda name=name: validate(built.resources, built.context, only=[name])) for name, _ in VALIDATORS]
     steps.append(("import: start server + POST bundle", lambda: _import(bundle)))
     print(f"{len(built.resources)} resources, {len(built.files)} files, bundle {len(bundle):,} bytes; {runs} runs")
+    print(f"{'first build (translator start + translation)':45s} once {first * 1000:8.1f} ms")
     for name, step in steps:
         best, median = _timed(step, runs)
         print(f"{name:45s} best {best * 1000:8.1f} ms   median {median * 1000:8.1f} ms")

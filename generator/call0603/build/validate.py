@@ -198,6 +198,7 @@ def library_defines(library: Mapping[str, Any]) -> set[str] | None:
 def check_cql_identifiers(resources: Sequence[Mapping[str, Any]], context: PackageContext) -> list[Finding]:
     """Every `text/cql-identifier` expression names a define that exists in the ELM of the Library it references."""
     by_url = _index(resources)
+    defines_of: dict[str, set[str] | None] = {}
     found: list[Finding] = []
     for resource in resources:
         default = (resource.get("library") or [None])[0]
@@ -209,7 +210,10 @@ def check_cql_identifiers(resources: Sequence[Mapping[str, Any]], context: Packa
             if library is None or library.get("resourceType") != "Library":
                 found.append(Finding(ident(resource), path, f"no Library in the package for {reference!r}"))
                 continue
-            defines = library_defines(library)
+            key = f"{library.get('url')}|{library.get('version')}"
+            if key not in defines_of:
+                defines_of[key] = library_defines(library)
+            defines = defines_of[key]
             if defines is None:
                 found.append(Finding(ident(resource), path, f"{ident(library)} carries no ELM"))
             elif value.get("expression") not in defines:
