@@ -44,6 +44,10 @@ define "Onset Ages": [Condition] C return (C.onset as FHIR.Age).value.value
 define "Onset As Quantity": [Condition] C return FHIRHelpers.ToQuantity(C.onset as FHIR.Age)
 define "Condition Codes": [Condition] C return FHIRHelpers.ToConcept(C.code)
 define "Codings": [Condition] C return FHIRHelpers.ToCode(C.code.coding[0])
+define "In Value Set": [Observation] O where O.code in "ANC" return O.id.value
+define "Any In Value Set": [Observation] O where exists (O.code.coding C where C in "ANC") return O.id.value
+define "In Code System": [Condition] C where C.code in "SNOMED" return C.id.value
+define "Not In Code System": [Condition] C where C.code in "LOINC" return C.id.value
 """
 
 RESOURCES = [
@@ -110,6 +114,13 @@ def test_subtype_argument_takes_the_supertype_overload(native: dict) -> None:
 def test_retrieve_by_code_and_by_value_set(native: dict) -> None:
     assert native["ANC By Code"] == ["anc1"]
     assert native["ANC By Value Set"] == ["anc1", "anc2"]
+
+
+def test_value_set_and_code_system_membership(native: dict) -> None:
+    assert native["In Value Set"] == ["anc1", "anc2"]
+    assert native["Any In Value Set"] == ["anc1", "anc2"]
+    assert native["In Code System"] == ["c1"]
+    assert native["Not In Code System"] == []
 
 
 def test_json_numbers_convert_exactly_at_the_threshold(native: dict) -> None:

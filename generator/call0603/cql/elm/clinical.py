@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from ..datatypes.code import Code, CodeSystem, Concept, ValueSet
 from ..datatypes.datetime import Date, DateTime, duration_between, precision_index
@@ -49,69 +49,47 @@ def _members_of(ctx: Any, valueset: Any) -> frozenset[tuple[str, str]]:
     raise CqlRuntimeError(f"not a value set: {valueset!r}")
 
 
-@compiles("InValueSet")
-def _in_valueset(node: dict[str, Any], compiler: Compiler) -> Compiled:
-    code = compiler.compile(node["code"])
-    valueset = _valueset(node, compiler)
-
-    def run(ctx: Any) -> bool:
-        pairs = _pairs(code(ctx))
-        if pairs is None:
-            return False
-        vs = valueset(ctx)
-        return False if vs is None else _member(pairs, _members_of(ctx, vs))
-    return run
-
-
-@compiles("AnyInValueSet")
-def _any_in_valueset(node: dict[str, Any], compiler: Compiler) -> Compiled:
-    codes = compiler.compile(node["codes"])
-    valueset = _valueset(node, compiler)
-
-    def run(ctx: Any) -> bool:
-        values = codes(ctx)
-        vs = valueset(ctx)
-        if not values or vs is None:
-            return False
-        members = _members_of(ctx, vs)
-        return any(_member(p, members) for p in (_pairs(v) for v in values) if p is not None)
-    return run
-
-
 def _codesystem(node: dict[str, Any], compiler: Compiler) -> Compiled:
     if node.get("codesystem") is not None:
         return compiler.compile(dict(node["codesystem"], type="CodeSystemRef"))
     return compiler.compile(node["codesystemExpression"])
 
 
-def _in_system(pairs: Iterable[tuple[str | None, str | None]], system: CodeSystem) -> bool:
+Pairs = Iterable[tuple[str | None, str | None]]
+
+
+def _membership(operand: str, container: Callable[[dict[str, Any], Compiler], Compiled],
+                test: Callable[[Any, Pairs, Any], bool]) -> Callable[[dict[str, Any], Compiler], Compiled]:
+    """In/AnyIn a value set or code system: false for a null code (or list) or a null container."""
+    single = operand == "code"
+
+    def build(node: dict[str, Any], compiler: Compiler) -> Compiled:
+        codes = compiler.compile(node[operand])
+        holder = container(node, compiler)
+
+        def run(ctx: Any) -> bool:
+            value = codes(ctx)
+            where = holder(ctx) if value is not None else None
+            if not value or where is None:
+                return False
+            found = (_pairs(v) for v in ([value] if single else value))
+            return any(test(ctx, pairs, where) for pairs in found if pairs is not None)
+        return run
+    return build
+
+
+def _in_valueset_test(ctx: Any, pairs: Pairs, valueset: Any) -> bool:
+    return _member(pairs, _members_of(ctx, valueset))
+
+
+def _in_codesystem_test(ctx: Any, pairs: Pairs, system: CodeSystem) -> bool:
     return any(s == system.id for s, _ in pairs)
 
 
-@compiles("InCodeSystem")
-def _in_codesystem(node: dict[str, Any], compiler: Compiler) -> Compiled:
-    code = compiler.compile(node["code"])
-    codesystem = _codesystem(node, compiler)
-
-    def run(ctx: Any) -> bool:
-        pairs = _pairs(code(ctx))
-        system = codesystem(ctx)
-        return pairs is not None and system is not None and _in_system(pairs, system)
-    return run
-
-
-@compiles("AnyInCodeSystem")
-def _any_in_codesystem(node: dict[str, Any], compiler: Compiler) -> Compiled:
-    codes = compiler.compile(node["codes"])
-    codesystem = _codesystem(node, compiler)
-
-    def run(ctx: Any) -> bool:
-        values = codes(ctx)
-        system = codesystem(ctx)
-        if not values or system is None:
-            return False
-        return any(_in_system(p, system) for p in (_pairs(v) for v in values) if p is not None)
-    return run
+compiles("InValueSet")(_membership("code", _valueset, _in_valueset_test))
+compiles("AnyInValueSet")(_membership("codes", _valueset, _in_valueset_test))
+compiles("InCodeSystem")(_membership("code", _codesystem, _in_codesystem_test))
+compiles("AnyInCodeSystem")(_membership("codes", _codesystem, _in_codesystem_test))
 
 
 @compiles("ExpandValueSet")

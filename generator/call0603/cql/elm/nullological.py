@@ -2,28 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from ..runtime.types import result_type
 from .registry import Compiled, Compiler, compiles
 
 
-@compiles("IsNull")
-def _is_null(node: dict[str, Any], compiler: Compiler) -> Compiled:
-    operand = compiler.compile(node["operand"])
-    return lambda ctx: operand(ctx) is None
+def _test(predicate: Callable[[Any], bool]) -> Callable[[dict[str, Any], Compiler], Compiled]:
+    def build(node: dict[str, Any], compiler: Compiler) -> Compiled:
+        operand = compiler.compile(node["operand"])
+        return lambda ctx: predicate(operand(ctx))
+    return build
 
 
-@compiles("IsTrue")
-def _is_true(node: dict[str, Any], compiler: Compiler) -> Compiled:
-    operand = compiler.compile(node["operand"])
-    return lambda ctx: operand(ctx) is True
-
-
-@compiles("IsFalse")
-def _is_false(node: dict[str, Any], compiler: Compiler) -> Compiled:
-    operand = compiler.compile(node["operand"])
-    return lambda ctx: operand(ctx) is False
+compiles("IsNull")(_test(lambda v: v is None))
+compiles("IsTrue")(_test(lambda v: v is True))
+compiles("IsFalse")(_test(lambda v: v is False))
 
 
 @compiles("Coalesce")

@@ -169,19 +169,19 @@ class LibraryCompiler:
                 target.body = self.compile(d["expression"])
         return lib
 
-    def _codesystem(self, ref: dict[str, Any], owner: dict[str, Any]) -> CodeSystem:
+    def _declared(self, table: str, ref: dict[str, Any], owner: dict[str, Any]) -> Any:
+        """A code system or code declared in this or an included library."""
         source = self.target(ref.get("libraryName"), owner)
         try:
-            return source.codesystems[ref["name"]]
+            return getattr(source, table)[ref["name"]]
         except KeyError:
-            raise self.error(owner, f"code system {ref['name']!r} is not defined") from None
+            raise self.error(owner, f"{table[:-1]} {ref['name']!r} is not defined") from None
+
+    def _codesystem(self, ref: dict[str, Any], owner: dict[str, Any]) -> CodeSystem:
+        return self._declared("codesystems", ref, owner)
 
     def _code(self, ref: dict[str, Any], owner: dict[str, Any]) -> Code:
-        source = self.target(ref.get("libraryName"), owner)
-        try:
-            return source.codes[ref["name"]]
-        except KeyError:
-            raise self.error(owner, f"code {ref['name']!r} is not defined") from None
+        return self._declared("codes", ref, owner)
 
 
 def _defs(body: dict[str, Any], section: str) -> list[dict[str, Any]]:
