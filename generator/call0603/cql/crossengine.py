@@ -2,7 +2,9 @@
 
 Both engines' results are brought to one tagged JSON form (the one `tools/cql-execution.mjs` writes), so a
 Decimal never passes for an Integer and a DateTime keeps its precision and offset. Values are compared
-exactly; the only representation detail made uniform is the unit of a dimensionless Quantity ('' and '1').
+exactly; three representation details are made uniform, none of them a value: a JS number whose static type is
+unknown ("Number") matches an Integer or Decimal of the same value, a FHIR primitive is its JSON value (this
+engine) or a wrapped element (cql-execution), and a dimensionless Quantity's unit is '' or '1'.
 Where cql-execution departs from the CQL specification, the difference is listed in KNOWN_DIVERGENCES by
 library, definition and patient with its reason; a divergence that no longer happens is reported too.
 """
