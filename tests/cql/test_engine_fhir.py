@@ -198,3 +198,16 @@ def test_value_set_retrieve_needs_terminology() -> None:
 def test_no_data_retrieves_nothing() -> None:
     result = engine(SOURCES).evaluate("FhirModel", now=NOW, expressions=["ANC By Code", "Birth Date"])
     assert result == {"ANC By Code": [], "Birth Date": None}
+
+
+def test_ndjson_lines_keep_decimals_exact() -> None:
+    lines = [b'{"resourceType": "Patient", "id": "p", "birthDate": "2012-03-04"}', b"",
+             b'{"resourceType": "Observation", "id": "anc1", "status": "final", "code": {"coding": '
+             b'[{"system": "http://loinc.org", "code": "751-8"}]}, "valueQuantity": {"value": 0.10000000000000001, '
+             b'"system": "http://unitsofmeasure.org", "code": "10*3/uL"}}']
+    data = PatientData.from_ndjson(lines)
+    assert data.patient["id"] == "p"
+    assert data.of_type("Observation")[0]["valueQuantity"]["value"] == Decimal("0.10000000000000001")
+    result = engine(SOURCES).evaluate("FhirModel", data=data, now=NOW, terminology=TERMINOLOGY, expressions=["ANC Per uL"])
+    # the exact value, kept to CQL's scale of 8 decimal places
+    assert result["ANC Per uL"] == [Decimal("100.00000000")]

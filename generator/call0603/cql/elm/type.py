@@ -439,5 +439,6 @@ def _convert_quantity(node: dict[str, Any], compiler: Compiler) -> Compiled:
         value = q.in_unit(u)
         if check:
             return value is not None
+        value = None if value is None else clamp_decimal(value)
         return None if value is None else Quantity(value, u)
     return run

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from decimal import Decimal
 from typing import Any, Iterable
 
 from ..runtime.errors import CqlRuntimeError
@@ -37,6 +39,11 @@ class PatientData:
     def from_bundle(cls, bundle: dict[str, Any]) -> PatientData:
         """Index the resources of one patient's Bundle."""
         return cls.from_resources([bundle])
+
+    @classmethod
+    def from_ndjson(cls, lines: Iterable[str | bytes]) -> PatientData:
+        """Index one patient's resources given as NDJSON lines (blank lines skipped; decimals kept exact)."""
+        return cls.from_resources(json.loads(line, parse_float=Decimal) for line in lines if line.strip())
 
     def of_type(self, resource_type: str) -> list[dict[str, Any]]:
         """This patient's resources of one type (an empty list when there are none)."""
