@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from .registry import Compiled, Compiler, compiles
 
@@ -12,34 +12,28 @@ def _pair(node: dict[str, Any], compiler: Compiler) -> tuple[Compiled, Compiled]
     return compiler.compile(left), compiler.compile(right)
 
 
-@compiles("And")
-def _and(node: dict[str, Any], compiler: Compiler) -> Compiled:
-    left, right = _pair(node, compiler)
+def _connective(left_stop: bool, right_stop: bool, stopped: bool,
+               left_other: bool, right_other: bool) -> Callable[[dict[str, Any], Compiler], Compiled]:
+    """A three-valued connective: either side equal to its stop value decides (right evaluated only when the
+    left does not); both sides at their other values give the opposite; anything else is null."""
+    def build(node: dict[str, Any], compiler: Compiler) -> Compiled:
+        left, right = _pair(node, compiler)
 
-    def run(ctx: Any) -> bool | None:
-        a = left(ctx)
-        if a is False:
-            return False
-        b = right(ctx)
-        if b is False:
-            return False
-        return True if a is True and b is True else None
-    return run
+        def run(ctx: Any) -> bool | None:
+            a = left(ctx)
+            if a is left_stop:
+                return stopped
+            b = right(ctx)
+            if b is right_stop:
+                return stopped
+            return (not stopped) if a is left_other and b is right_other else None
+        return run
+    return build
 
 
-@compiles("Or")
-def _or(node: dict[str, Any], compiler: Compiler) -> Compiled:
-    left, right = _pair(node, compiler)
-
-    def run(ctx: Any) -> bool | None:
-        a = left(ctx)
-        if a is True:
-            return True
-        b = right(ctx)
-        if b is True:
-            return True
-        return False if a is False and b is False else None
-    return run
+compiles("And")(_connective(False, False, False, True, True))
+compiles("Or")(_connective(True, True, True, False, False))
+compiles("Implies")(_connective(False, True, True, True, False))
 
 
 @compiles("Xor")
@@ -52,21 +46,6 @@ def _xor(node: dict[str, Any], compiler: Compiler) -> Compiled:
             return None
         b = right(ctx)
         return None if b is None else a is not b
-    return run
-
-
-@compiles("Implies")
-def _implies(node: dict[str, Any], compiler: Compiler) -> Compiled:
-    left, right = _pair(node, compiler)
-
-    def run(ctx: Any) -> bool | None:
-        a = left(ctx)
-        if a is False:
-            return True
-        b = right(ctx)
-        if b is True:
-            return True
-        return False if a is True and b is False else None
     return run
 
 

@@ -221,26 +221,23 @@ def to_boolean(value: Any) -> bool | None:
     return None
 
 
+def _whole(value: Any, in_range: Callable[[int], Any]) -> Any:
+    """An integral value from String, Integer, Long or Boolean, checked against a range (else null)."""
+    if isinstance(value, bool):
+        return in_range(int(value))
+    if isinstance(value, int) or (isinstance(value, str) and _INTEGER.match(value)):
+        return in_range(int(value))
+    return None
+
+
 def to_integer(value: Any) -> int | None:
     """ToInteger from String, Long or Boolean (out of range or malformed: null)."""
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, int):
-        return integer_in_range(int(value))
-    if isinstance(value, str) and _INTEGER.match(value):
-        return integer_in_range(int(value))
-    return None
+    return _whole(value, integer_in_range)
 
 
 def to_long(value: Any) -> Long | None:
     """ToLong from String, Integer or Boolean."""
-    if isinstance(value, bool):
-        return Long(int(value))
-    if isinstance(value, int):
-        return long_in_range(int(value))
-    if isinstance(value, str) and _INTEGER.match(value):
-        return long_in_range(int(value))
-    return None
+    return _whole(value, long_in_range)
 
 
 def to_decimal(value: Any) -> Decimal | None:
