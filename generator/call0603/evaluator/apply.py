@@ -1,0 +1,279 @@
+"""PlanDefinition `$apply` (FHIR R4, CPG): a CarePlan holding a RequestGroup of the applicable actions.
+
+A general engine: it walks any PlanDefinition whose conditions and dynamic values are `text/cql-identifier` or
+`text/fhirpath` expressions, instantiates ActivityDefinitions into requests, and knows nothing of CALL-0603.
+Expressions are answered by the caller (`Evaluate`), so the decisions are exactly the shipped CQL's.
+
+An applicability condition that evaluates to null is neither true nor false: the action is not applied and the
+CarePlan carries a note naming the action and the condition, so an undecided action is never silently dropped.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as _dt
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator, Mapping
+
+from .fhirvalue import PathError, set_path, to_fhir
+
+#: Answers one FHIR Expression (language, expression, reference) with a CQL value.
+Evaluate = Callable[[Mapping[str, Any]], Any]
+
+_DAYS_PER_UNIT = {"d": 1, "wk": 7}
+_RELATIONSHIP_SIGN = {"after-start": 1, "concurrent-with-start": 0, "before-start": -1}
+
+#: R4 RequestGroup.action elements copied from PlanDefinition.action as they are.
+_COPIED = ("prefix", "title", "description", "textEquivalent", "priority", "code", "documentation", "type",
+           "groupingBehavior", "selectionBehavior", "requiredBehavior", "precheckBehavior", "cardinalityBehavior")
+
+
+class ApplyError(Exception):
+    """The PlanDefinition cannot be applied as written (names the action and why)."""
+
+
+@dataclass
+class _Run:
+    evaluate: Evaluate
+    activities: Mapping[str, dict[str, Any]]
+    subject: str
+    start: _dt.date
+    starts: dict[str, _dt.date] = field(default_factory=dict)
+    contained: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def canonical_key(canonical: str) -> tuple[str, str | None]:
+    """(url, version) of a canonical reference `url|version`."""
+    url, _, version = canonical.partition("|")
+    return url, version or None
+
+
+def activity_index(activities: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """ActivityDefinitions by `url` and by `url|version`, as canonical references name them."""
+    index: dict[str, dict[str, Any]] = {}
+    for ad in activities:
+        index[ad["url"]] = ad
+        if ad.get("version"):
+            index[f"{ad['url']}|{ad['version']}"] = ad
+    return index
+
+
+def walk_actions(actions: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """Every action of a PlanDefinition, depth first."""
+    for action in actions:
+        yield action
+        yield from walk_actions(action.get("action", []))
+
+
+def expressions_of(plan: dict[str, Any], activities: Mapping[str, dict[str, Any]]) -> list[Mapping[str, Any]]:
+    """Every Expression `$apply` may evaluate: conditions and dynamic values of actions and their activities."""
+    found: list[Mapping[str, Any]] = []
+    for action in walk_actions(plan.get("action", [])):
+        found += [c["expression"] for c in action.get("condition", []) if "expression" in c]
+        found += [d["expression"] for d in action.get("dynamicValue", []) if "expression" in d]
+        ad = activities.get(action.get("definitionCanonical", ""))
+        if ad:
+            found += [d["expression"] for d in ad.get("dynamicValue", []) if "expression" in d]
+    return found
+
+
+def _label(expression: Mapping[str, Any]) -> str:
+    return f"'{expression.get('expression')}' ({expression.get('language')})"
+
+
+def _applicable(action: dict[str, Any], run: _Run) -> bool:
+    for condition in action.get("condition", []):
+        if condition.get("kind") != "applicability":
+            continue
+        expression = condition["expression"]
+        value = run.evaluate(expression)
+        if value is None:
+            title = action.get("title") or action.get("id")
+            run.notes.append(f"Not applied: {title}: applicability condition {_label(expression)} is unknown (null).")
+            return False
+        if not isinstance(value, bool):
+            raise ApplyError(f"action '{action.get('id')}': condition {_label(expression)} is not a Boolean")
+        if not value:
+            return False
+    return True
+
+
+def _offset_days(related: dict[str, Any], action_id: str) -> int:
+    sign = _RELATIONSHIP_SIGN.get(related.get("relationship", ""))
+    if sign is None:
+        raise ApplyError(f"action '{action_id}': relationship '{related.get('relationship')}' has no start date rule")
+    offset = related.get("offsetDuration") or {"value": 0, "code": "d"}
+    unit = offset.get("code") or offset.get("unit")
+    if unit not in _DAYS_PER_UNIT or int(offset["value"]) != offset["value"]:
+        raise ApplyError(f"action '{action_id}': offset {offset.get('value')} {unit} is not a whole number of days or weeks")
+    return sign * int(offset["value"]) * _DAYS_PER_UNIT[unit]
+
+
+def _start_of(action: dict[str, Any], inherited: _dt.date, run: _Run) -> _dt.date:
+    """An action's first day: from its relatedAction start offset, else its parent's."""
+    action_id = action.get("id", "?")
+    related_actions = action.get("relatedAction", [])
+    if not related_actions:
+        return inherited
+    related = related_actions[0]
+    anchor = run.starts.get(related["actionId"])
+    if anchor is None:
+        raise ApplyError(f"action '{action_id}': relatedAction '{related['actionId']}' is not an earlier action")
+    return anchor + _dt.timedelta(days=_offset_days(related, action_id))
+
+
+def _timing(action: dict[str, Any], start: _dt.date) -> dict[str, Any]:
+    """RequestGroup.action.timing[x]: the day itself, or the action's Timing bounded by real dates."""
+    timing = action.get("timingTiming")
+    if not timing:
+        return {"timingDateTime": start.isoformat()}
+    timing = copy.deepcopy(timing)
+    repeat = timing.get("repeat", {})
+    bounds = repeat.pop("boundsDuration", None)
+    if bounds is not None:
+        unit = bounds.get("code") or bounds.get("unit")
+        if unit not in _DAYS_PER_UNIT:
+            raise ApplyError(f"action '{action.get('id')}': bounds of {bounds.get('value')} {unit} is not in days or weeks")
+        days = int(bounds["value"]) * _DAYS_PER_UNIT[unit]
+        repeat["boundsPeriod"] = {"start": start.isoformat(), "end": (start + _dt.timedelta(days=days - 1)).isoformat()}
+    return {"timingTiming": timing}
+
+
+def _request(ad: dict[str, Any], action: dict[str, Any], request_id: str, timing: dict[str, Any], run: _Run) -> dict[str, Any]:
+    """The request an ActivityDefinition describes, for this subject and day (R4 ActivityDefinition $apply)."""
+    kind = ad.get("kind")
+    subject = {"reference": run.subject}
+    canonical = f"{ad['url']}|{ad['version']}" if ad.get("version") else ad["url"]
+    request: dict[str, Any] = {"resourceType": kind, "id": request_id, "status": "draft",
+                               "intent": ad.get("intent", "proposal"), "subject": subject,
+                               "instantiatesCanonical": [canonical]}
+    if ad.get("priority"):
+        request["priority"] = ad["priority"]
+    if ad.get("doNotPerform"):
+        request["doNotPerform"] = True
+    renamed = _hoist_contained(ad, request_id, run)
+    if kind == "MedicationRequest":
+        if "productCodeableConcept" in ad:
+            request["medicationCodeableConcept"] = copy.deepcopy(ad["productCodeableConcept"])
+        elif "productReference" in ad:
+            ref = copy.deepcopy(ad["productReference"])
+            ref["reference"] = renamed.get(ref.get("reference", ""), ref.get("reference"))
+            request["medicationReference"] = ref
+        else:
+            raise ApplyError(f"ActivityDefinition '{ad.get('id')}': a MedicationRequest needs a product")
+        dosage = copy.deepcopy(ad.get("dosage", []))
+        for d in dosage:
+            if "timingDateTime" in timing:
+                d.setdefault("timing", {"event": [timing["timingDateTime"]]})
+            else:
+                d.setdefault("timing", timing["timingTiming"])
+        if dosage:
+            request["dosageInstruction"] = dosage
+    elif kind == "ServiceRequest":
+        if "code" not in ad:
+            raise ApplyError(f"ActivityDefinition '{ad.get('id')}': a ServiceRequest needs a code")
+        request["code"] = copy.deepcopy(ad["code"])
+        for key in ("bodySite",):
+            if key in ad:
+                request[key] = copy.deepcopy(ad[key])
+        if "timingDateTime" in timing:
+            request["occurrenceDateTime"] = timing["timingDateTime"]
+        else:
+            request["occurrenceTiming"] = timing["timingTiming"]
+    else:
+        raise ApplyError(f"ActivityDefinition '{ad.get('id')}': kind '{kind}' is not supported by this $apply")
+    for source in (ad, action):
+        for dynamic in source.get("dynamicValue", []):
+            try:
+                set_path(request, dynamic["path"], to_fhir(run.evaluate(dynamic["expression"])))
+            except PathError as e:
+                raise ApplyError(f"{source.get('resourceType', 'action')} '{source.get('id')}': {e}") from None
+    return request
+
+
+def _hoist_contained(ad: dict[str, Any], request_id: str, run: _Run) -> dict[str, str]:
+    """Move an ActivityDefinition's contained resources up to the CarePlan (FHIR forbids nested contained)."""
+    renamed: dict[str, str] = {}
+    for resource in ad.get("contained", []):
+        new_id = f"{request_id}-{resource['id']}"
+        if all(c.get("id") != new_id for c in run.contained):
+            hoisted = copy.deepcopy(resource)
+            hoisted["id"] = new_id
+            run.contained.append(hoisted)
+        renamed[f"#{resource['id']}"] = f"#{new_id}"
+    return renamed
+
+
+def _apply_action(action: dict[str, Any], inherited: _dt.date, run: _Run) -> dict[str, Any] | None:
+    start = _start_of(action, inherited, run)
+    action_id = action.get("id")
+    if action_id:
+        run.starts[action_id] = start
+    if not _applicable(action, run):
+        return None
+    out: dict[str, Any] = {k: copy.deepcopy(action[k]) for k in _COPIED if k in action}
+    if action_id:
+        out["id"] = action_id
+    if action.get("relatedAction"):
+        out["relatedAction"] = [
+            {k: copy.deepcopy(r[k]) for k in ("actionId", "relationship", "offsetDuration", "offsetRange") if k in r}
+            for r in action["relatedAction"]
+        ]
+    definition = action.get("definitionCanonical")
+    if definition or action.get("relatedAction") or action.get("timingTiming"):
+        out.update(_timing(action, start))
+    if definition:
+        ad = run.activities.get(definition)
+        if ad is None:
+            raise ApplyError(f"action '{action_id}': ActivityDefinition {definition} is not in the package")
+        request_id = f"request-{action_id or len(run.contained)}"
+        run.contained.append(_request(ad, action, request_id, out, run))
+        out["resource"] = {"reference": f"#{request_id}"}
+    else:
+        for dynamic in action.get("dynamicValue", []):
+            path = dynamic["path"].removeprefix("action.")
+            try:
+                set_path(out, path, to_fhir(run.evaluate(dynamic["expression"])))
+            except PathError as e:
+                raise ApplyError(f"action '{action_id}': {e}") from None
+    children = [c for c in (_apply_action(a, start, run) for a in action.get("action", [])) if c is not None]
+    if children:
+        out["action"] = children
+    elif action.get("action") and not definition and not out.get("textEquivalent") and not action.get("condition"):
+        return None
+    return out
+
+
+def apply_plan(
+    plan: dict[str, Any],
+    activities: Mapping[str, dict[str, Any]],
+    evaluate: Evaluate,
+    *,
+    subject: str,
+    start: _dt.date,
+) -> dict[str, Any]:
+    """The CarePlan (R4) that `$apply` of `plan` gives for `subject` with day 0 on `start`."""
+    run = _Run(evaluate, activities, subject, start)
+    canonical = f"{plan['url']}|{plan['version']}" if plan.get("version") else plan["url"]
+    actions = [a for a in (_apply_action(a, start, run) for a in plan.get("action", [])) if a is not None]
+    group: dict[str, Any] = {"resourceType": "RequestGroup", "id": "request-group", "status": "draft",
+                             "intent": "proposal", "subject": {"reference": subject},
+                             "instantiatesCanonical": [canonical]}
+    if actions:
+        group["action"] = actions
+    careplan: dict[str, Any] = {
+        "resourceType": "CarePlan",
+        "id": f"{plan.get('id', 'plan')}-{subject.rpartition('/')[2]}",
+        "contained": [group, *run.contained],
+        "instantiatesCanonical": [canonical],
+        "status": "draft",
+        "intent": "proposal",
+        "title": plan.get("title"),
+        "subject": {"reference": subject},
+        "period": {"start": start.isoformat()},
+        "activity": [{"reference": {"reference": "#request-group"}}],
+    }
+    if run.notes:
+        careplan["note"] = [{"text": n} for n in run.notes]
+    return {k: v for k, v in careplan.items() if v is not None}

@@ -1,0 +1,136 @@
+"""`$apply` as a general engine: conditions (true, false, null), study-day timing, activities, dynamic values."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from call0603.cql.datatypes.quantity import Quantity
+from call0603.evaluator.apply import ApplyError, activity_index, apply_plan, expressions_of
+
+LIB = "http://example.org/Library/demo|1"
+
+
+def cql(name: str) -> dict:
+    return {"language": "text/cql-identifier", "expression": name, "reference": LIB}
+
+
+DRUG = {
+    "resourceType": "ActivityDefinition", "id": "drug", "url": "http://example.org/ActivityDefinition/drug",
+    "version": "1", "kind": "MedicationRequest", "intent": "proposal",
+    "productCodeableConcept": {"text": "drug"},
+    "dosage": [{"text": "2 mg/m2", "doseAndRate": [{"type": {"text": "calculated"}}, {"type": {"text": "ordered"}}]}],
+    "dynamicValue": [{"path": "dosageInstruction[0].doseAndRate[1].dose", "expression": cql("Dose")}],
+}
+HOLD = {
+    "resourceType": "ActivityDefinition", "id": "hold", "url": "http://example.org/ActivityDefinition/hold",
+    "kind": "MedicationRequest", "doNotPerform": True, "productReference": {"reference": "#med"},
+    "contained": [{"resourceType": "Medication", "id": "med", "code": {"text": "drug"}}],
+}
+EXAM = {"resourceType": "ActivityDefinition", "id": "exam", "url": "http://example.org/ActivityDefinition/exam",
+        "kind": "ServiceRequest", "code": {"text": "exam"}}
+
+
+def plan(*actions: dict) -> dict:
+    return {"resourceType": "PlanDefinition", "id": "demo", "url": "http://example.org/PlanDefinition/demo",
+            "version": "1", "title": "Demo", "action": [{"id": "root", "title": "Root", "action": list(actions)}]}
+
+
+def after(days: int, unit: str = "d") -> list[dict]:
+    return [{"actionId": "root", "relationship": "after-start", "offsetDuration": {"value": days, "code": unit}}]
+
+
+def run(p: dict, values: dict) -> dict:
+    seen: list[str] = []
+
+    def evaluate(expression: dict) -> object:
+        assert expression["reference"] == LIB
+        seen.append(expression["expression"])
+        return values[expression["expression"]]
+
+    return apply_plan(p, activity_index([DRUG, HOLD, EXAM]), evaluate, subject="Patient/p1", start=dt.date(2024, 3, 4))
+
+
+def contained(careplan: dict, rid: str) -> dict:
+    return next(r for r in careplan["contained"] if r["id"] == rid)
+
+
+def test_conditions_true_false_and_null_and_the_null_is_noted() -> None:
+    p = plan(
+        {"id": "give", "title": "Give", "condition": [{"kind": "applicability", "expression": cql("Give")}],
+         "definitionCanonical": "http://example.org/ActivityDefinition/drug|1", "relatedAction": after(14)},
+        {"id": "hold", "title": "Hold", "condition": [{"kind": "applicability", "expression": cql("Hold")}],
+         "definitionCanonical": "http://example.org/ActivityDefinition/hold", "relatedAction": after(14)},
+        {"id": "exam", "title": "Exam", "condition": [{"kind": "applicability", "expression": cql("Exam")}],
+         "definitionCanonical": "http://example.org/ActivityDefinition/exam", "relatedAction": after(2, "wk")},
+    )
+    careplan = run(p, {"Give": None, "Hold": True, "Exam": False, "Dose": Quantity(Decimal("12.35"), "mg")})
+    group = careplan["contained"][0]
+    applied = [a["id"] for a in group["action"][0]["action"]]
+    assert applied == ["hold"]
+    assert careplan["note"] == [{"text": "Not applied: Give: applicability condition 'Give' (text/cql-identifier) is unknown (null)."}]
+    hold = contained(careplan, "request-hold")
+    assert hold["doNotPerform"] is True
+    assert hold["medicationReference"]["reference"] == "#request-hold-med"
+    assert contained(careplan, "request-hold-med")["resourceType"] == "Medication"
+
+
+def test_timing_is_start_plus_offset_and_dynamic_dose_is_set() -> None:
+    p = plan(
+        {"id": "d0", "definitionCanonical": "http://example.org/ActivityDefinition/drug|1", "relatedAction": after(0)},
+        {"id": "d21", "definitionCanonical": "http://example.org/ActivityDefinition/drug", "relatedAction": after(3, "wk")},
+        {"id": "daily", "definitionCanonical": "http://example.org/ActivityDefinition/drug", "relatedAction": after(0),
+         "timingTiming": {"repeat": {"boundsDuration": {"value": 28, "code": "d"}, "frequency": 1, "period": 1, "periodUnit": "d"}}},
+        {"id": "exam", "definitionCanonical": "http://example.org/ActivityDefinition/exam", "relatedAction": after(7)},
+    )
+    careplan = run(p, {"Dose": Quantity(Decimal("12.35"), "mg")})
+    actions = {a["id"]: a for a in careplan["contained"][0]["action"][0]["action"]}
+    assert actions["d0"]["timingDateTime"] == "2024-03-04"
+    assert actions["d21"]["timingDateTime"] == "2024-03-25"
+    assert actions["daily"]["timingTiming"]["repeat"]["boundsPeriod"] == {"start": "2024-03-04", "end": "2024-03-31"}
+    d21 = contained(careplan, "request-d21")
+    assert d21["dosageInstruction"][0]["doseAndRate"][1]["dose"] == {
+        "value": 12.35, "unit": "mg", "system": "http://unitsofmeasure.org", "code": "mg"}
+    assert d21["dosageInstruction"][0]["timing"] == {"event": ["2024-03-25"]}
+    assert d21["instantiatesCanonical"] == ["http://example.org/ActivityDefinition/drug|1"]
+    assert contained(careplan, "request-exam")["occurrenceDateTime"] == "2024-03-11"
+    assert careplan["period"] == {"start": "2024-03-04"}
+    assert careplan["activity"] == [{"reference": {"reference": "#request-group"}}]
+    assert "note" not in careplan
+
+
+def test_null_dose_sets_nothing_rather_than_a_guess() -> None:
+    p = plan({"id": "d0", "definitionCanonical": "http://example.org/ActivityDefinition/drug|1", "relatedAction": after(0)})
+    dose_and_rate = contained(run(p, {"Dose": None}), "request-d0")["dosageInstruction"][0]["doseAndRate"]
+    assert "dose" not in dose_and_rate[1]
+
+
+def test_action_dynamic_values_set_the_request_group_action() -> None:
+    p = plan({"id": "why", "textEquivalent": "undecided", "condition": [{"kind": "applicability", "expression": cql("Undecided")}],
+              "dynamicValue": [{"path": "action.description", "expression": cql("Reason")}]})
+    action = run(p, {"Undecided": True, "Reason": "counts required"})["contained"][0]["action"][0]["action"][0]
+    assert action["description"] == "counts required"
+
+
+def test_expressions_of_lists_conditions_and_activity_dynamic_values() -> None:
+    p = plan({"id": "g", "condition": [{"kind": "applicability", "expression": cql("Give")}],
+              "definitionCanonical": "http://example.org/ActivityDefinition/drug|1"})
+    names = [e["expression"] for e in expressions_of(p, activity_index([DRUG]))]
+    assert names == ["Give", "Dose"]
+
+
+@pytest.mark.parametrize(
+    ("action", "message"),
+    [
+        ({"id": "x", "definitionCanonical": "http://example.org/ActivityDefinition/none"}, "not in the package"),
+        ({"id": "x", "condition": [{"kind": "applicability", "expression": cql("Text")}]}, "is not a Boolean"),
+        ({"id": "x", "relatedAction": [{"actionId": "later", "relationship": "after-start"}]}, "is not an earlier action"),
+        ({"id": "x", "relatedAction": after(2, "h")}, "not a whole number of days"),
+        ({"id": "x", "relatedAction": [{"actionId": "root", "relationship": "after-end"}]}, "has no start date rule"),
+    ],
+)
+def test_a_plan_that_cannot_be_applied_says_which_action_and_why(action: dict, message: str) -> None:
+    with pytest.raises(ApplyError, match=message):
+        run(plan(action), {"Text": "yes"})
