@@ -1,4 +1,4 @@
-"""The Library resource: CQL and ELM attached, cql-library profile, dependencies, parameters, data requirements."""
+"""The Library resources: CQL and ELM attached, cql-library profile, dependencies, parameters, data requirements."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from call0603.build import elm as elm_info
-from call0603.build.cql import render_cql
-from call0603.build.library import build_library_resources, compile_library, elm_json
+from call0603.build.cql import render_common_cql, render_cql
+from call0603.build.library import build_library_resources, compile_libraries, compile_library, elm_json
 from call0603.guideline import load_guideline
 
 
@@ -20,10 +20,18 @@ def guideline():  # noqa: ANN201 - the typed Guideline
 
 
 @pytest.fixture(scope="module")
-def library(guideline) -> dict[str, Any]:  # noqa: ANN001
-    resources = build_library_resources(guideline)
-    assert len(resources) == 1
+def resources(guideline) -> list[dict[str, Any]]:  # noqa: ANN001
+    return build_library_resources(guideline)
+
+
+@pytest.fixture(scope="module")
+def library(resources) -> dict[str, Any]:  # noqa: ANN001
     return resources[0]
+
+
+@pytest.fixture(scope="module")
+def common(resources) -> dict[str, Any]:  # noqa: ANN001
+    return resources[1]
 
 
 def _content(library: dict[str, Any], content_type: str) -> bytes:
@@ -101,6 +109,25 @@ def test_every_retrieve_is_by_value_set(guideline) -> None:  # noqa: ANN001
         elm_info.Retrieve("CarePlan", None, None), elm_info.Retrieve("Patient", None, None)]
 
 
-def test_byte_stable(guideline, library) -> None:  # noqa: ANN001
-    again = build_library_resources(guideline)[0]
-    assert json.dumps(again, sort_keys=True) == json.dumps(library, sort_keys=True)
+def test_byte_stable(guideline, resources) -> None:  # noqa: ANN001
+    again = build_library_resources(guideline)
+    assert json.dumps(again, sort_keys=True) == json.dumps(resources, sort_keys=True)
+
+
+def test_the_common_library(guideline, library, common) -> None:  # noqa: ANN001
+    assert [r["id"] for r in (library, common)] == ["call0603-reinduction", "call0603-reinduction-common"]
+    assert (common["name"], common["url"]) == ("CALL0603ReinductionCommon", "http://fhir.call0603.org/Library/call0603-reinduction-common")
+    assert _content(common, "text/cql").decode("utf-8") == render_common_cql(guideline)
+    assert _content(common, "application/elm+json") == elm_json(compile_libraries(guideline)[1].elm)
+    assert "parameter" not in common and "dataRequirement" not in common
+    depends = [r["resource"] for r in common["relatedArtifact"] if r["type"] == "depends-on"]
+    assert depends[0] == "http://fhir.org/guides/cqf/common/Library/FHIRHelpers|4.0.1"
+    main_depends = [r["resource"] for r in library["relatedArtifact"] if r["type"] == "depends-on"]
+    assert "http://fhir.call0603.org/Library/call0603-reinduction-common|1.0.0" in main_depends
+
+
+@pytest.mark.parametrize("index", [0, 1])
+def test_every_attachment_fits_a_fhir_string_with_headroom(resources, index: int) -> None:  # noqa: ANN001
+    """Servers cap a string at 1 MiB (medplum refuses more); the package keeps each attachment under 90% of it."""
+    for content in resources[index]["content"]:
+        assert len(content["data"]) < 0.9 * 1024 * 1024, (resources[index]["id"], content["contentType"], len(content["data"]))

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from call0603.build.cql import fhirhelpers_source
-from call0603.build.library import compile_library
+from call0603.build.library import compile_libraries
 from call0603.build.terminology import build_terminology
 from call0603.cql.crossengine import run_cql_execution, run_engine
 from call0603.guideline import load_guideline
@@ -176,7 +176,7 @@ def results(request: pytest.FixtureRequest) -> dict[str, dict[str, Any]]:
     """Every scenario's results, from the reference JS engine and from the package's own engine."""
     run = ENGINES[request.param]
     guideline = load_guideline()
-    compiled = compile_library(guideline)
+    main, common = compile_libraries(guideline)
     fhirhelpers = translate({"FHIRHelpers": fhirhelpers_source()})["FHIRHelpers"].elm
     value_sets = [r for r in build_terminology(guideline) if r["resourceType"] == "ValueSet"]
     out: dict[str, dict[str, Any]] = {}
@@ -184,7 +184,7 @@ def results(request: pytest.FixtureRequest) -> dict[str, dict[str, Any]]:
         group = [s for s in SCENARIOS if s.as_of == as_of]
         when = DAY0 + timedelta(days=as_of)
         answer = run(
-            [compiled.elm, fhirhelpers], compiled.name, [s.bundle() for s in group],
+            [main.elm, common.elm, fhirhelpers], main.name, [s.bundle() for s in group],
             parameters={"start": {"Date": [DAY0.year, DAY0.month, DAY0.day]}, "asOf": {"Date": [when.year, when.month, when.day]}},
             now="2030-01-01T00:00:00.000+00:00", value_sets=value_sets,
         )

@@ -12,8 +12,8 @@ import pytest
 
 from call0603 import paths
 from call0603.build import library as library_module
-from call0603.build.cql import TEMPLATES, fhirhelpers_source, plan_defines, render_cql, report_defines
-from call0603.build.library import CqlBuildError, compile_library
+from call0603.build.cql import TEMPLATES, library_sources, plan_defines, render_common_cql, render_cql, report_defines
+from call0603.build.library import CqlBuildError, compile_libraries, compile_library
 from call0603.guideline import load_guideline
 from call0603.translator import translate
 
@@ -26,6 +26,11 @@ def guideline():  # noqa: ANN201 - the typed Guideline
 @pytest.fixture(scope="module")
 def compiled(guideline):  # noqa: ANN001, ANN201
     return compile_library(guideline)
+
+
+@pytest.fixture(scope="module")
+def common(guideline):  # noqa: ANN001, ANN201
+    return compile_libraries(guideline)[1]
 
 
 def _defines(elm: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -46,11 +51,21 @@ def _quantities(node: Any) -> set[tuple[Decimal, str]]:
     return {(Decimal(str(n["value"])), n["unit"]) for n in _walk(node) if n.get("type") == "Quantity" and "unit" in n}
 
 
-def test_translates_with_no_error_and_no_warning(compiled) -> None:  # noqa: ANN001
+def test_translates_with_no_error_and_no_warning(compiled, common) -> None:  # noqa: ANN001
     assert compiled.elm["library"]["identifier"] == {"id": "CALL0603Reinduction", "version": "1.0.0"}
+    assert common.elm["library"]["identifier"] == {"id": "CALL0603ReinductionCommon", "version": "1.0.0"}
     assert compiled.cql.startswith("/*")
     assert "library CALL0603Reinduction version '1.0.0'" in compiled.cql
     assert "include FHIRHelpers version '4.0.1' called FHIRHelpers" in compiled.cql
+    assert "include CALL0603ReinductionCommon version '1.0.0' called Common" in compiled.cql
+    assert "include FHIRHelpers version '4.0.1' called FHIRHelpers" in common.cql
+
+
+def test_the_common_library_has_no_parameters_no_retrieves_and_only_functions(common) -> None:  # noqa: ANN001
+    library = common.elm["library"]
+    assert "parameters" not in library or not library["parameters"].get("def")
+    assert all(d["type"] == "FunctionDef" for d in library["statements"]["def"])
+    assert not [n for n in _walk(library["statements"]) if n.get("type") == "Retrieve"]
 
 
 def test_every_report_field_and_plan_define_exists(guideline, compiled) -> None:  # noqa: ANN001
@@ -85,16 +100,18 @@ def test_parameters_have_null_defaults(compiled) -> None:  # noqa: ANN001
 
 
 def test_render_is_deterministic(guideline) -> None:  # noqa: ANN001
-    assert render_cql(guideline) == render_cql(guideline)
-    assert render_cql(guideline).endswith("\n") and "\n\n\n" not in render_cql(guideline)
+    for render in (render_cql, render_common_cql):
+        assert render(guideline) == render(guideline)
+        assert render(guideline).endswith("\n") and "\n\n\n" not in render(guideline)
 
 
-def test_thresholds_reach_the_elm(compiled) -> None:  # noqa: ANN001
-    defs = _defines(compiled.elm)
-    assert _quantities(defs["Idarubicin Day 14 Counts Low"]) == {(Decimal(500), "/uL"), (Decimal(50000), "/uL")}
-    assert _quantities(defs["CR2 Counts Or Blasts Not Met"]) == {(Decimal(750), "/uL"), (Decimal(75000), "/uL")}
-    band = next(d for d in compiled.elm["library"]["statements"]["def"] if d["name"] == "Marrow Band")
-    assert _quantities(band) == {(Decimal(5), "%"), (Decimal(25), "%")}
+def test_thresholds_reach_the_elm(compiled, common) -> None:  # noqa: ANN001
+    functions = _defines(common.elm)
+    assert _quantities(functions["Counts Low"]) == {(Decimal(500), "/uL"), (Decimal(50000), "/uL")}
+    assert _quantities(_defines(compiled.elm)["CR2 Counts Or Blasts Not Met"]) == {(Decimal(750), "/uL"), (Decimal(75000), "/uL")}
+    assert _quantities(functions["Marrow Band"]) == {(Decimal(5), "%"), (Decimal(25), "%")}
+    assert _quantities(functions["Neutropenia Grade Of"]) == {(Decimal(500), "/uL"), (Decimal(1000), "/uL"), (Decimal(1500), "/uL")}
+    assert _quantities(functions["Anemia Grade Of"]) == {(Decimal("8.0"), "g/dL"), (Decimal("10.0"), "g/dL")}
 
 
 def test_a_changed_threshold_is_found_in_the_regenerated_cql_and_elm(tmp_path: Path) -> None:
@@ -104,14 +121,14 @@ def test_a_changed_threshold_is_found_in_the_regenerated_cql_and_elm(tmp_path: P
     regimen.write_text(regimen.read_text().replace("anc_below: {value: 500, unit: /uL}", "anc_below: {value: 750.5, unit: /uL}"))
     settings = folder / "settings.yaml"
     settings.write_text(settings.read_text().replace("  day14: {first: 13, last: 15}", "  day14: {first: 12, last: 16}"))
-    changed = compile_library(load_guideline(folder))
-    assert "\"Idarubicin Day 14 ANC\".amount < 750.5 '/uL'" in changed.cql
-    assert "< 500 '/uL'" not in changed.cql.split('define "Idarubicin Day 14 Counts Low"')[1].split("define")[0]
-    defs = _defines(changed.elm)
-    assert (Decimal("750.5"), "/uL") in _quantities(defs["Idarubicin Day 14 Counts Low"])
-    assert (Decimal(500), "/uL") not in _quantities(defs["Idarubicin Day 14 Counts Low"])
+    changed, changed_common = compile_libraries(load_guideline(folder))
+    assert "\"Results In /uL\"(neutrophilCount) < 750.5 '/uL'" in changed_common.cql
+    assert "< 500 '/uL'" not in changed_common.cql.split('define function "Counts Low"')[1].split("define")[0]
+    counts_low = _defines(changed_common.elm)["Counts Low"]
+    assert (Decimal("750.5"), "/uL") in _quantities(counts_low)
+    assert (Decimal(500), "/uL") not in _quantities(counts_low)
     assert '"Day 0" + 12 days, "Day 0" + 16 days' in changed.cql
-    window = defs["Marrow Day 14 Window"]
+    window = _defines(changed.elm)["Marrow Day 14 Window"]
     assert {n["value"] for n in _walk(window) if n.get("type") == "Quantity"} == {12, 16}
 
 
@@ -124,8 +141,9 @@ def test_settings_switch_the_rendered_rules(tmp_path: Path) -> None:
     text = text.replace("dose_caps:\n  enabled: false", "dose_caps:\n  enabled: true")
     settings.write_text(text)
     cql = render_cql(load_guideline(folder))
-    day21 = cql.split('define "Idarubicin Day 21 Value"')[1].split("define")[0]
-    assert "when \"Idarubicin Day 14 Decision\".value = 'withhold' then 'withhold'" in day21
+    day21 = cql.split('define "Idarubicin Day 21 Outcome"')[1].split("define")[0]
+    assert "if \"Idarubicin Day 14 Decision\".value = 'withhold' then 14 else null" in day21
+    assert "then 14 else null" not in cql.split('define "Idarubicin Day 14 Outcome"')[1].split("define")[0]
     assert "0.007184 * Power(" in cql
     assert "Min({ 1.5 * \"BSA\", 2 })" in cql
     assert "Min({" not in cql.split('define "Idarubicin Ordered Dose"')[1].split("define")[0]
@@ -153,7 +171,7 @@ def test_templates_hold_no_clinical_number() -> None:
 
 def test_a_translator_warning_fails_the_build_with_its_line(guideline, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
     def with_warning(g):  # noqa: ANN001, ANN202
-        sources = {g.package.library_name: render_cql(g), "FHIRHelpers": fhirhelpers_source()}
+        sources = library_sources(g)
         sources[g.package.library_name] += '\ndefine "Shadow": [Condition] C where exists ([Observation] C)\n'
         return sources
 
@@ -169,7 +187,7 @@ def test_a_translator_warning_fails_the_build_with_its_line(guideline, monkeypat
 def test_fhirhelpers_defines_every_conversion_the_model_info_names() -> None:
     model_info = (paths.TOOLS / "node_modules/cql-exec-fhir/lib/modelInfos/fhir-modelinfo-4.0.1.xml").read_text()
     conversions = set(re.findall(r'functionName="FHIRHelpers\.(\w+)" fromType="FHIR\.(\w+)"', model_info))
-    source = fhirhelpers_source()
+    source = library_sources(load_guideline())["FHIRHelpers"]
     declared = set(re.findall(r"define function (\w+)\(\w+ FHIR\.(\w+)\)", source))
     assert len(conversions) == 264
     assert conversions - declared == set()

@@ -14,6 +14,7 @@ from ..guideline.model import Agent, Amount, Guideline, decimal_text
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
 MAIN_TEMPLATE = "Call0603.cql.j2"
+COMMON_TEMPLATE = "Call0603Common.cql.j2"
 #: The project's FHIRHelpers-compatible source: used to translate and test, never shipped in the package.
 FHIRHELPERS_SOURCE = HERE / "cql" / "FHIRHelpers-4.0.1.cql"
 
@@ -25,9 +26,6 @@ QUANTITY_UNITS: tuple[tuple[str, str], ...] = (
     ("cm", "Results In cm"),
     ("kg", "Results In kg"),
 )
-
-#: The CQL type of one quantity result, as every results function returns it.
-RESULT_TYPE = "Tuple { id String, resultTime DateTime, resultDate Date, amount System.Quantity, lowLimit System.Quantity }"
 
 #: BSA formulas (height in cm, weight in kg): Mosteller (N Engl J Med 1987;317:1098), DuBois (Arch Intern Med
 #: 1916;17:863), Haycock (J Pediatr 1978;93:62). The guideline's `settings.bsa.formula` chooses one.
@@ -79,7 +77,16 @@ def _environment() -> jinja2.Environment:
 
 
 def render_cql(guideline: Guideline) -> str:
-    """The CQL source of the package library, rendered from `guideline` (deterministic for a given guideline)."""
+    """The CQL source of the package's main library, rendered from `guideline` (deterministic)."""
+    return _render(guideline, MAIN_TEMPLATE)
+
+
+def render_common_cql(guideline: Guideline) -> str:
+    """The CQL source of the included library of FHIR data functions and per-day rules (deterministic)."""
+    return _render(guideline, COMMON_TEMPLATE)
+
+
+def _render(guideline: Guideline, template: str) -> str:
     terms = guideline.terminology
 
     def value_set_title(vs_id: str) -> str:
@@ -97,7 +104,6 @@ def render_cql(guideline: Guideline) -> str:
         "terms": terms,
         "defines": guideline.package.defines,
         "quantity_units": QUANTITY_UNITS,
-        "result_type": RESULT_TYPE,
         "q": _quantity,
         "num": _num,
         "strings": _strings,
@@ -107,7 +113,7 @@ def render_cql(guideline: Guideline) -> str:
         "site_title": _site_title,
         "bsa_expression": bsa_expression,
     }
-    text = _environment().get_template(MAIN_TEMPLATE).render(context)
+    text = _environment().get_template(template).render(context)
     return _tidy(text)
 
 
@@ -127,8 +133,13 @@ def fhirhelpers_source() -> str:
 
 
 def library_sources(guideline: Guideline) -> dict[str, str]:
-    """Every CQL source the package library needs to translate, by library name (the package library and FHIRHelpers)."""
-    return {guideline.package.library_name: render_cql(guideline), "FHIRHelpers": fhirhelpers_source()}
+    """Every CQL source the package needs to translate, by library name: main, common and FHIRHelpers."""
+    p = guideline.package
+    return {
+        p.library_name: render_cql(guideline),
+        p.common_library_name: render_common_cql(guideline),
+        "FHIRHelpers": fhirhelpers_source(),
+    }
 
 
 def report_defines(guideline: Guideline) -> dict[str, str]:

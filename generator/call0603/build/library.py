@@ -1,5 +1,9 @@
-"""The package's Library resource: its CQL (base64 text/cql) and the reference translator's ELM, with parameters,
-data requirements and dependencies, conforming to the CQL IG `cql-library` profile and CRMI shareable metadata."""
+"""The package's Library resources: each CQL (base64 text/cql) with the reference translator's ELM, parameters, data
+requirements and dependencies, conforming to the CQL IG `cql-library` profile and CRMI shareable metadata.
+
+Two libraries: the main library (parameters, retrieves, every decision and plan condition) and the common library it
+includes (functions over FHIR data and the per-day rules). Kept apart, each ELM stays well under the 1 MiB a FHIR
+string may hold on servers such as medplum. FHIRHelpers is a declared dependency, not shipped."""
 
 from __future__ import annotations
 
@@ -56,18 +60,28 @@ class CompiledLibrary:
 
 
 @lru_cache(maxsize=8)
-def _translate(name: str, sources: tuple[tuple[str, str], ...]) -> Translation:
-    return translate(dict(sources), [name], options=PACKAGE_OPTIONS)[name]
+def _translate(names: tuple[str, ...], sources: tuple[tuple[str, str], ...]) -> dict[str, Translation]:
+    return translate(dict(sources), list(names), options=PACKAGE_OPTIONS)
+
+
+def compile_libraries(guideline: Guideline) -> list[CompiledLibrary]:
+    """Render and translate the main and common libraries (in that order); CqlBuildError on any error or warning."""
+    p = guideline.package
+    names = (p.library_name, p.common_library_name)
+    sources = library_sources(guideline)
+    translations = _translate(names, tuple(sorted(sources.items())))
+    compiled = []
+    for name in names:
+        translation = translations[name]
+        if not translation.clean or translation.elm is None:
+            raise CqlBuildError(name, sources[name], translation)
+        compiled.append(CompiledLibrary(name, sources[name], translation.elm))
+    return compiled
 
 
 def compile_library(guideline: Guideline) -> CompiledLibrary:
-    """Render and translate the package CQL; raise CqlBuildError on any translator error or warning."""
-    name = guideline.package.library_name
-    sources = library_sources(guideline)
-    translation = _translate(name, tuple(sorted(sources.items())))
-    if not translation.clean or translation.elm is None:
-        raise CqlBuildError(name, sources[name], translation)
-    return CompiledLibrary(name, sources[name], translation.elm)
+    """The main library, compiled (see `compile_libraries`)."""
+    return compile_libraries(guideline)[0]
 
 
 def elm_json(elm: dict[str, Any]) -> bytes:
@@ -108,32 +122,54 @@ def _related_artifacts(guideline: Guideline, elm: dict[str, Any]) -> list[dict[s
     version = p.version
     own = {cs.url for cs in guideline.terminology.code_systems}
     related = [{"type": "depends-on", "display": "FHIRHelpers", "resource": p.fhirhelpers_canonical}]
-    for name, url in sorted(elm_info.code_system_urls(elm).items(), key=lambda kv: kv[1]):
+    includes = {i["path"] for i in elm["library"].get("includes", {}).get("def", [])}
+    if p.common_library_name in includes:
+        related.append({"type": "depends-on", "display": p.common_library_name, "resource": f"{p.common_library_url}|{version}"})
+    systems = {url: name for name, url in elm_info.code_system_urls(elm).items()}
+    used_value_sets = set(elm_info.value_set_urls(elm).values())
+    for vs in guideline.terminology.value_sets:
+        if vs.url in used_value_sets:
+            for cs in guideline.terminology.code_systems:
+                if any(c.system == cs.url for c in vs.codes):
+                    systems.setdefault(cs.url, cs.title)
+    for url, name in sorted(systems.items()):
         related.append({"type": "depends-on", "display": f"Code system {name}", "resource": f"{url}|{version}" if url in own else url})
     for name, url in sorted(elm_info.value_set_urls(elm).items(), key=lambda kv: kv[1]):
         related.append({"type": "depends-on", "display": f"Value set {name}", "resource": f"{url}|{version}"})
     return related
 
 
-def build_library_resources(guideline: Guideline) -> list[dict[str, Any]]:
-    """The package's Library resources (the one main Library; FHIRHelpers is a declared dependency, not shipped)."""
+def _library(guideline: Guideline, compiled: CompiledLibrary, library_id: str, title: str, description: str) -> dict[str, Any]:
     p = guideline.package
-    compiled = compile_library(guideline)
-    library = shareable(
-        p, "Library", p.library_id, name=p.library_name, title=p.library_title,
-        description=(
-            f"The decisions of the {p.title}: eligibility, relapse timing, risk and cytogenetic groups, CNS status, "
-            "body surface area and ordered doses, marrow status by study day, the idarubicin withholding rule, CR2, "
-            "early response and CTCAE hematologic toxicity, plus the PlanDefinition's applicability conditions."
-        ),
-        profiles=LIBRARY_PROFILES,
-    )
+    library = shareable(p, "Library", library_id, name=compiled.name, title=title, description=description, profiles=LIBRARY_PROFILES)
     library["type"] = LIBRARY_TYPE
     library["relatedArtifact"] = library.get("relatedArtifact", []) + _related_artifacts(guideline, compiled.elm)
-    library["parameter"] = _parameters(guideline, compiled.elm)
-    library["dataRequirement"] = _data_requirements(guideline, compiled.elm)
+    parameters = _parameters(guideline, compiled.elm) if compiled.name == p.library_name else []
+    if parameters:
+        library["parameter"] = parameters
+    requirements = _data_requirements(guideline, compiled.elm)
+    if requirements:
+        library["dataRequirement"] = requirements
     library["content"] = [
         {"id": "cql", "contentType": "text/cql", "data": _base64(compiled.cql.encode("utf-8"))},
         {"id": "elm", "contentType": "application/elm+json", "data": _base64(elm_json(compiled.elm))},
     ]
-    return [library]
+    return library
+
+
+def build_library_resources(guideline: Guideline) -> list[dict[str, Any]]:
+    """The package's Library resources: the main library, then the common library it includes."""
+    p = guideline.package
+    main, common = compile_libraries(guideline)
+    return [
+        _library(guideline, main, p.library_id, p.library_title, (
+            f"The decisions of the {p.title}: eligibility, relapse timing, risk and cytogenetic groups, CNS status, "
+            "body surface area and ordered doses, marrow status by study day, the idarubicin withholding rule, CR2, "
+            "early response and CTCAE hematologic toxicity, plus the PlanDefinition's applicability conditions."
+        )),
+        _library(guideline, common, p.common_library_id, p.common_library_title, (
+            f"Functions over FHIR R4 data (seen results, UCUM conversion, latest result, condition dates and sites) and "
+            f"the rules the {p.library_name} library applies per study day (marrow status, the idarubicin withholding "
+            "rule, CTCAE grades). No parameters and no retrieves: every input is passed in."
+        )),
+    ]

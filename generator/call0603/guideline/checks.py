@@ -17,6 +17,7 @@ WINDOW_NAMES = ("day7", "day14", "day28")
 def check_document(doc: Mapping[str, Any]) -> list[Finding]:
     """Every cross-file and ordering rule; the document has already passed the JSON Schema."""
     return [
+        *_libraries(doc),
         *_regimen(doc),
         *_settings(doc),
         *_assessment(doc),
@@ -39,6 +40,14 @@ def _schedule_days(schedule: Mapping[str, Any]) -> list[int]:
 def _window(part: str, path: tuple[PathPart, ...], window: Mapping[str, int]) -> Iterator[Finding]:
     if window["first"] > window["last"]:
         yield part, path, f"first day {window['first']} is after last day {window['last']}"
+
+
+def _libraries(doc: Mapping[str, Any]) -> Iterator[Finding]:
+    lib = doc["package"]["library"]
+    if lib["common"]["name"] == lib["name"]:
+        yield "package", ("library", "common", "name"), "the common library needs its own name"
+    if lib["common"]["id"] == lib["id"]:
+        yield "package", ("library", "common", "id"), "the common library needs its own id"
 
 
 def _regimen(doc: Mapping[str, Any]) -> Iterator[Finding]:

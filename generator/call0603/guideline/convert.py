@@ -58,6 +58,8 @@ def _package(raw: Mapping[str, Any]) -> PackageInfo:
         fhir_version=raw["fhir_version"], npm_name=raw["npm_name"], description=raw["description"],
         citation=raw["citation"]["text"], doi=raw["citation"]["doi"],
         library_id=lib["id"], library_name=lib["name"], library_title=lib["title"],
+        common_library_id=lib["common"]["id"], common_library_name=lib["common"]["name"],
+        common_library_title=lib["common"]["title"],
         fhirhelpers_url=lib["fhirhelpers"]["url"], fhirhelpers_version=lib["fhirhelpers"]["version"],
         parameters=tuple(LibraryParameter(p["name"], p["type"], p["use"], p["description"]) for p in lib["parameters"]),
         defines=MappingProxyType(dict(lib["defines"])),

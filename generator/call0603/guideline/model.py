@@ -346,6 +346,9 @@ class PackageInfo:
     library_id: str
     library_name: str
     library_title: str
+    common_library_id: str
+    common_library_name: str
+    common_library_title: str
     fhirhelpers_url: str
     fhirhelpers_version: str
     parameters: tuple[LibraryParameter, ...]
@@ -358,6 +361,11 @@ class PackageInfo:
     def library_url(self) -> str:
         """The Library's canonical URL."""
         return f"{self.canonical}/Library/{self.library_id}"
+
+    @property
+    def common_library_url(self) -> str:
+        """The canonical URL of the included library of FHIR data functions and per-day rules."""
+        return f"{self.canonical}/Library/{self.common_library_id}"
 
     @property
     def plan_definition_url(self) -> str:
