@@ -41,6 +41,8 @@ SCHEMA_CASES = [
     ("settings.yaml", "  value: [final, amended, corrected]", "  value: [final, preliminary]", "valid_observation_statuses.value[1]", "is not one of"),
     ("assessment.yaml", "  m3_above: {value: 25, unit: \"%\"}", "  m3_above: {value: 125, unit: \"%\"}", "marrow_status.m3_above.value", "maximum"),
     ("assessment.yaml", "  early_below_months: 24\n", "", "relapse_timing", "'early_below_months' is a required property"),
+    ("assessment.yaml", "  numeric_wins: true\n", "  numeric_wins: false\n", "marrow_status.numeric_wins", "True was expected"),
+    ("assessment.yaml", "  exclusions: [mature-b-cell, down-syndrome]", "  exclusions: [down-syndrome]", "eligibility.exclusions", "was expected"),
     ("assessment.yaml", "  - {grade: 2, below: {value: 10.0, unit: g/dL}}", "  - {grade: 2, below: {value: 100, unit: g/L}}", "toxicity.anemia[1].below.unit", "'g/dL' was expected"),
     ("assessment.yaml", "  high_risk_findings: [t9-22, kmt2a-rearranged, hypodiploid]", "  high_risk_findings: [t9-22, mll]", "risk_group.high_risk_findings[1]", "is not one of"),
     ("package.yaml", "version: 1.0.0\n", "version: '1.0'\n", "version", "does not match"),
