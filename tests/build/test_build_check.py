@@ -32,11 +32,13 @@ def _files(tgz_level: int = 9) -> dict[str, bytes]:
     tgz = build_tgz({"package/package.json": b"{}"}, mtime_date="2025-01-15")
     if tgz_level != 9:
         tgz = gzip.compress(gzip.decompress(tgz), compresslevel=tgz_level, mtime=0)
-    return artifact_files(RESOURCES, bundle={"resourceType": "Bundle", "id": "pkg"}, package_name="org.x-1.0.0", package_tgz=tgz)
+    return artifact_files(RESOURCES, bundle={"resourceType": "Bundle", "id": "pkg"}, package_name="org.x-1.0.0",
+                          package_tgz=tgz, fhirhelpers_elm={"library": {"identifier": {"id": "FHIRHelpers"}}})
 
 
 def test_layout_puts_plans_and_activities_apart_from_library_and_terminology() -> None:
     assert sorted(_files()) == [
+        "generator/call0603/build/cql/FHIRHelpers-4.0.1.elm.json",
         "library/Library-lib.cql", "library/Library-lib.elm.json", "library/Library-lib.json", "library/ValueSet-vs.json",
         "plandefinitions/ActivityDefinition-act.json", "plandefinitions/PlanDefinition-plan.json",
         "release/Bundle-pkg.json", "release/org.x-1.0.0.tgz",

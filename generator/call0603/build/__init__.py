@@ -70,5 +70,8 @@ def build_package(guideline: Guideline) -> BuiltPackage:
     resources = build_resources(guideline)
     bundle = build_transaction_bundle(resources, bundle_id=p.id, canonical=p.canonical, timestamp=f"{p.date}T00:00:00Z")
     tgz = build_tgz(package_files(manifest(guideline), resources), mtime_date=p.date)
-    files = artifact_files(resources, bundle=bundle, package_name=f"{p.npm_name}-{p.version}", package_tgz=tgz)
+    from .library import compile_fhirhelpers
+
+    files = artifact_files(resources, bundle=bundle, package_name=f"{p.npm_name}-{p.version}", package_tgz=tgz,
+                           fhirhelpers_elm=compile_fhirhelpers(guideline).elm)
     return BuiltPackage(tuple(resources), files, package_context(guideline))

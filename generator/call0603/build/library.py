@@ -59,24 +59,38 @@ class CompiledLibrary:
     elm: dict[str, Any]
 
 
+#: The library name of FHIRHelpers, as the package CQL includes it.
+FHIRHELPERS = "FHIRHelpers"
+
+
 @lru_cache(maxsize=8)
 def _translate(names: tuple[str, ...], sources: tuple[tuple[str, str], ...]) -> dict[str, Translation]:
     return translate(dict(sources), list(names), options=PACKAGE_OPTIONS)
 
 
-def compile_libraries(guideline: Guideline) -> list[CompiledLibrary]:
-    """Render and translate the main and common libraries (in that order); CqlBuildError on any error or warning."""
+def _compile(guideline: Guideline, wanted: tuple[str, ...]) -> list[CompiledLibrary]:
     p = guideline.package
-    names = (p.library_name, p.common_library_name)
+    names = (p.library_name, p.common_library_name, FHIRHELPERS)
     sources = library_sources(guideline)
     translations = _translate(names, tuple(sorted(sources.items())))
     compiled = []
-    for name in names:
+    for name in wanted:
         translation = translations[name]
         if not translation.clean or translation.elm is None:
             raise CqlBuildError(name, sources[name], translation)
         compiled.append(CompiledLibrary(name, sources[name], translation.elm))
     return compiled
+
+
+def compile_libraries(guideline: Guideline) -> list[CompiledLibrary]:
+    """Render and translate the main and common libraries (in that order); CqlBuildError on any error or warning."""
+    p = guideline.package
+    return _compile(guideline, (p.library_name, p.common_library_name))
+
+
+def compile_fhirhelpers(guideline: Guideline) -> CompiledLibrary:
+    """The project's FHIRHelpers, translated in the same batch: the evaluator runs it (it is never shipped)."""
+    return _compile(guideline, (FHIRHELPERS,))[0]
 
 
 def compile_library(guideline: Guideline) -> CompiledLibrary:

@@ -5,6 +5,9 @@ Layout (repository-relative):
 - `library/`: the Library, the CodeSystems and ValueSets (`<ResourceType>-<id>.json`), plus the Library's CQL and
   ELM decoded for review (`Library-<id>.cql`, `Library-<id>.elm.json`; the Library resource is what counts).
 - `release/`: the transaction Bundle (`Bundle-<id>.json`) and the FHIR NPM package (`<npm name>-<version>.tgz`).
+- `generator/call0603/build/cql/FHIRHelpers-4.0.1.elm.json`: the ELM of the project's FHIRHelpers, beside its CQL.
+  Not part of the package (which declares the official FHIRHelpers as a dependency): the built-in evaluator runs
+  it, so evaluating needs Python only.
 """
 
 from __future__ import annotations
@@ -26,12 +29,15 @@ FOLDERS: dict[str, str] = {
     "ValueSet": "library",
 }
 RELEASE = "release"
+SUPPORT = "generator/call0603/build/cql"
+FHIRHELPERS_ELM = f"{SUPPORT}/FHIRHelpers-4.0.1.elm.json"
 
 #: Files the build owns in its folders: anything matching that the build did not produce is stale and removed.
 GENERATED = {
     "plandefinitions": re.compile(r"^(PlanDefinition|ActivityDefinition)-[A-Za-z0-9.\-]+\.json$"),
     "library": re.compile(r"^(Library|CodeSystem|ValueSet)-[A-Za-z0-9.\-]+\.(json|cql)$"),
     RELEASE: re.compile(r"^(Bundle-[A-Za-z0-9.\-]+\.json|[A-Za-z0-9.\-]+\.tgz)$"),
+    SUPPORT: re.compile(r"^FHIRHelpers-[0-9.]+\.elm\.json$"),
 }
 
 
@@ -69,9 +75,10 @@ def artifact_files(
     bundle: Mapping[str, Any],
     package_name: str,
     package_tgz: bytes,
+    fhirhelpers_elm: Mapping[str, Any],
 ) -> dict[str, bytes]:
     """Every file the build writes, by repository-relative path, in sorted order."""
-    files: dict[str, bytes] = {}
+    files: dict[str, bytes] = {FHIRHELPERS_ELM: to_json_bytes(fhirhelpers_elm)}
     for resource in resources:
         path = resource_path(resource)
         if path in files:
