@@ -1,0 +1,142 @@
+"""The assessment report (`assessment-report.md`) for one patient: every value is a CQL define's, as evaluated.
+
+Python only evaluates and arranges: each report field is one define of the package's Library (the map is
+`build.cql.report_defines`), its Tuple becomes the field's object, and numbers are rounded for display (BSA and
+doses to 2 decimals, as the report contract says) — no clinical rule is decided here.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, Mapping
+
+from .. import __version__
+from ..cql import PatientData, Tuple
+from ..cql.datatypes.datetime import Date, DateTime
+from .context import EvaluationContext, load_context
+from .fhirvalue import to_fhir
+from .inputs import InputRefused, PatientInput
+
+__all__ = ["Evaluation", "assess_patient", "evaluate_patient", "load_context", "report_from"]
+
+#: The define that lists resources set aside, with why (and whether by rule or for an error in the data).
+IGNORED = "Ignored"
+#: The define that gives day 0 (from the start parameter, else the package's CarePlan).
+DAY_0 = "Day 0"
+#: Descriptive fields added after the contract's: the paper's Table 1 characteristics and follow-up events.
+EXTRAS = {"characteristics": "Characteristics", "followUp": "Follow Up"}
+
+_CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """One patient's evaluated defines, with what it was evaluated on."""
+
+    patient: PatientInput
+    start: _dt.date | None
+    as_of: _dt.date
+    results: Mapping[str, Any]
+    data: PatientData
+
+
+def request_time(as_of: _dt.date) -> DateTime:
+    """The evaluation request's time: the last millisecond of the as-of date, at UTC (never the machine's clock or zone)."""
+    parsed = DateTime.parse(f"{as_of.isoformat()}T23:59:59.999+00:00", None)
+    assert parsed is not None
+    return parsed
+
+
+def parameters(start: _dt.date | None, as_of: _dt.date) -> dict[str, Any]:
+    """The Library's parameters (`start` may be null: day 0 then comes from the CarePlan, or stays unknown)."""
+    return {"start": Date.parse(start.isoformat()) if start else None, "asOf": Date.parse(as_of.isoformat())}
+
+
+def evaluate_patient(
+    patient: PatientInput,
+    *,
+    start: _dt.date | None,
+    as_of: _dt.date,
+    context: EvaluationContext,
+    expressions: list[str] | None = None,
+) -> Evaluation:
+    """Evaluate the report's defines (or `expressions`) for one patient; refuse when day 0 is unknown."""
+    data = PatientData.from_resources(patient.resources)
+    wanted = [DAY_0, IGNORED, *context.report_defines.values(), *EXTRAS.values(), *(expressions or [])]
+    results = context.engine.evaluate(
+        context.library, data=data, parameters=parameters(start, as_of), now=request_time(as_of),
+        terminology=context.terminology, expressions=list(dict.fromkeys(wanted)),
+    )
+    if results[DAY_0] is None:
+        raise InputRefused(patient.source, "no start date: give --start, or an active CarePlan that instantiates "
+                                           f"{context.plan['url']} with period.start")
+    return Evaluation(patient, start, as_of, results, data)
+
+
+def _round(value: Any) -> Any:
+    return value.quantize(_CENT, rounding=ROUND_HALF_UP) if isinstance(value, Decimal) else value
+
+
+def _decision(value: Any) -> Any:
+    """A decision Tuple as the report's object (a dose rounded to 2 decimals for display)."""
+    out = to_fhir(value)
+    if isinstance(value, Tuple) and "dose" in value:
+        dose = value["dose"]
+        out["dose"] = None if dose is None else {"value": float(_round(dose.value)), "unit": dose.unit}
+    return out
+
+
+def report_from(evaluation: Evaluation, context: EvaluationContext) -> dict[str, Any]:
+    """The assessment report's JSON object, in the contract's field order, then `characteristics` and `followUp`."""
+    r = evaluation.results
+    report: dict[str, Any] = {"subject": evaluation.patient.subject}
+    for field, define in context.report_defines.items():
+        value = r[define]
+        if field in ("start", "asOf"):
+            report[field] = str(value) if value is not None else None
+        elif field == "studyDay":
+            report[field] = value
+        elif field == "bsa":
+            bsa = _decision(value)
+            if value is not None and value.get("value") is not None:
+                bsa["value"] = float(_round(value["value"]))
+            report[field] = bsa
+        elif "." in field:
+            group, key = field.split(".", 1)
+            report.setdefault(group, {})[key] = _decision(value)
+        else:
+            report[field] = _decision(value)
+    report["ignored"] = [{"resource": i["resource"], "why": i["why"]} for i in r[IGNORED] or []]
+    for field, define in EXTRAS.items():
+        report[field] = to_fhir(r[define])
+    return report
+
+
+def ignored_for_error(evaluation: Evaluation) -> list[dict[str, str]]:
+    """The resources set aside for an error in the data (what `--strict` refuses)."""
+    return [{"resource": i["resource"], "why": i["why"]} for i in evaluation.results[IGNORED] or [] if i["kind"] == "error"]
+
+
+def assess_patient(
+    patient: PatientInput,
+    *,
+    start: _dt.date | None,
+    as_of: _dt.date,
+    context: EvaluationContext,
+    strict: bool = False,
+) -> dict[str, Any]:
+    """The assessment report for one patient (InputRefused when the data cannot be used, or under `strict`)."""
+    evaluation = evaluate_patient(patient, start=start, as_of=as_of, context=context)
+    if strict:
+        errors = ignored_for_error(evaluation)
+        if errors:
+            raise InputRefused(patient.source, f"--strict: {errors[0]['resource']}: {errors[0]['why']}"
+                               + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""))
+    return report_from(evaluation, context)
+
+
+def provenance(context: EvaluationContext) -> dict[str, str]:
+    """What produced a report: the package version and a hash of the compiled libraries' ELM."""
+    return {"package": __version__, "libraryHash": context.library_hash}
