@@ -39,7 +39,7 @@ def _grouped(export: Path, work: Path, buckets: int, slice_bytes: int) -> dict[s
     return out
 
 
-@pytest.mark.parametrize(("buckets", "slice_bytes"), [(1, 1 << 30), (7, 50_000), (64, 4096)])
+@pytest.mark.parametrize(("buckets", "slice_bytes"), [(1, 1 << 30), (7, 50_000), (64, 16_384)])
 def test_every_resource_reaches_its_patient(shuffled: Path, tmp_path: Path, buckets: int, slice_bytes: int) -> None:
     naive = _naive(shuffled)
     grouped = _grouped(shuffled, tmp_path / "work", buckets, slice_bytes)

@@ -92,7 +92,7 @@ def _follow_up(rng: random.Random, plan: Plan, horizon: _dt.date) -> None:
     if plan.response == FAILURE:
         if rng.random() < 0.95:
             plan.death = plan.day0 + months(2, 18)
-    elif rng.random() < (0.9 if early else 0.5):
+    elif rng.random() < (0.9 if early else 0.4):
         plan.relapse_after_cr2 = plan.day0 + months(3, 36 if early else 60)
         if rng.random() < 0.9:
             plan.death = plan.relapse_after_cr2 + months(1, 14)

@@ -1,0 +1,217 @@
+"""Measures `call0603 cohort` on synthetic populations: patients per second and peak memory (RSS of the whole
+process tree, sampled every 50 ms) for the local engine on 1 and 2 workers and Dask (LocalCluster) on 2 workers,
+and checks that local and Dask wrote identical outputs. With the package's ELM in `library/`, the same patients
+also go through cql-execution (node, tools/cql-execution.mjs, every Patient-context define of the main library)
+for the side-by-side ratio, measured on a sample (`--node-patients`, default 500: it evaluates a few patients per
+second); without the ELM, the table says why that row cannot run. The ratio is printed only when the cohort runs
+the package's evaluator (the plumbing function applies no CQL).
+
+The per-patient function is the package's evaluator when it is built (`call0603.evaluator.assess`), else the
+plumbing function (`call0603.cohort.plumbing`: no clinical rule), whose figures are those of the cohort machinery
+alone (read, group, write): say so when quoting them.
+
+Run: `python3 benchmarks/cohort.py [--patients 10000 100000] [--data DIR] [--evaluator MODULE] [--skip-dask]
+[--node-patients 500]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+import psutil
+
+from call0603.cohort.ndjson import bucket_count, bucket_groups, input_files, slices, split_slice
+from call0603.cohort.synth.writer import RANDOM_HORIZON, synthesize
+from call0603.build.write import FHIRHELPERS_ELM
+from call0603.guideline import load_guideline
+from call0603.paths import GUIDELINE, LIBRARY, REPO, TOOLS
+
+EVALUATOR = "call0603.evaluator.assess"
+PLUMBING = "call0603.cohort.plumbing"
+
+
+class PeakRss:
+    """The peak of the summed resident memory of a process and all its descendants, sampled in a thread."""
+
+    def __init__(self, pid: int, every: float = 0.05) -> None:
+        self.peak = 0
+        self._root = psutil.Process(pid)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, args=(every,), daemon=True)
+        self._thread.start()
+
+    def _sample(self, every: float) -> None:
+        while not self._stop.is_set():
+            try:
+                tree = [self._root, *self._root.children(recursive=True)]
+                total = 0
+                for p in tree:
+                    try:
+                        total += p.memory_info().rss
+                    except psutil.NoSuchProcess:
+                        pass
+                self.peak = max(self.peak, total)
+            except psutil.NoSuchProcess:
+                return
+            time.sleep(every)
+
+    def stop(self) -> int:
+        self._stop.set()
+        self._thread.join()
+        return self.peak
+
+
+def measured(command: list[str], env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Run a command; wall seconds and peak tree RSS."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    rss = PeakRss(process.pid)
+    out, err = process.communicate()
+    peak = rss.stop()
+    if process.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(command)} failed ({process.returncode}): {err.decode()[-2000:]}")
+    return {"wall": time.perf_counter() - started, "peakRss": peak, "stdout": out.decode()}
+
+
+def population(data: Path, patients: int, seed: int) -> Path:
+    """The synthetic export of that size, made once and kept in `data`."""
+    folder = data / f"synth-{patients}-seed{seed}"
+    manifest = folder / "synth.json"
+    if not manifest.exists() or json.loads(manifest.read_text())["patients"] != patients:
+        started = time.perf_counter()
+        synthesize(folder, patients, seed=seed)
+        print(f"synthesized {patients} patients in {time.perf_counter() - started:.0f} s -> {folder}", flush=True)
+    return folder
+
+
+def cohort(export: Path, out: Path, evaluator: str, engine: str, workers: int) -> dict[str, Any]:
+    command = ["call0603", "cohort", str(export), "--out", str(out), "--as-of", RANDOM_HORIZON.isoformat(), "--quiet",
+               "--no-report", "--fresh", "--evaluator", evaluator, "--engine", engine, "--workers", str(workers)]
+    return measured(command, env={**os.environ, "CI": "1"})
+
+
+def package_elm() -> tuple[list[dict[str, Any]], list[dict[str, Any]]] | str:
+    """The package's ELM (its Libraries in `library/` and the FHIRHelpers ELM the build emits) and ValueSets, or why
+    cql-execution cannot run."""
+    libraries = []
+    for path in sorted(LIBRARY.glob("Library-*.json")):
+        if path.name.endswith(".elm.json"):
+            continue
+        doc = json.loads(path.read_text())
+        for content in doc.get("content") or []:
+            if content.get("contentType") == "application/elm+json" and content.get("data"):
+                libraries.append(json.loads(base64.b64decode(content["data"])))
+    fhirhelpers = REPO / FHIRHELPERS_ELM
+    if not libraries or not fhirhelpers.exists():
+        return f"no ELM in {LIBRARY} or no {FHIRHELPERS_ELM} (run `call0603 build`)"
+    value_sets = [json.loads(p.read_text()) for p in sorted(LIBRARY.glob("ValueSet-*.json"))]
+    return [json.loads(fhirhelpers.read_text()), *libraries], value_sets
+
+
+def _bundles(export: Path, folder: Path, limit: int) -> Path:
+    """The export's first `limit` patients (by id) as one Bundle per line, as cql-execution reads them."""
+    work = folder / "buckets"
+    work.mkdir(parents=True, exist_ok=True)
+    files = input_files(export)
+    buckets = bucket_count(files)
+    for piece in slices(files):
+        split_slice(piece, str(work), buckets)
+    groups = sorted((pid, lines) for bucket in range(buckets) for pid, lines in bucket_groups(work, bucket))[:limit]
+    path = folder / "bundles.ndjson"
+    with path.open("wb") as out:
+        for _, lines in groups:
+            entries = [{"resource": orjson.loads(line)} for line in lines]
+            out.write(orjson.dumps({"resourceType": "Bundle", "type": "collection", "entry": entries}) + b"\n")
+    return path
+
+
+def cql_execution(export: Path, folder: Path, elm: tuple[list[dict[str, Any]], list[dict[str, Any]]], limit: int) -> dict[str, Any]:
+    """The first `limit` patients through cql-execution (every Patient-context define of the main library)."""
+    libraries, value_sets = elm
+    main = load_guideline(GUIDELINE).package.library_name
+    day = RANDOM_HORIZON
+    request = {"libraries": libraries, "main": main, "ndjson": str(_bundles(export, folder, limit)), "emit": "none", "chunk": 100,
+               "parameters": {"asOf": {"Date": [day.year, day.month, day.day]}}, "valueSets": value_sets,
+               "executionDateTime": f"{day.isoformat()}T12:00:00.000+00:00"}
+    (folder / "request.json").write_text(json.dumps(request))
+    out = folder / "node-out.json"
+    started = time.perf_counter()
+    with (folder / "request.json").open("rb") as stdin:
+        process = subprocess.Popen(["node", str(TOOLS / "cql-execution.mjs"), str(out)], stdin=stdin,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        rss = PeakRss(process.pid)
+        _, err = process.communicate()
+        peak = rss.stop()
+    if process.returncode:
+        return {"error": err.decode()[-300:]}
+    answer = json.loads(out.read_text())
+    return {"wall": time.perf_counter() - started, "seconds": answer["seconds"], "peakRss": peak, "patients": limit}
+
+
+def _same(a: Path, b: Path) -> bool:
+    return all((a / n).read_bytes() == (b / n).read_bytes() for n in ("assessments.ndjson", "refused.ndjson"))
+
+
+def main() -> None:
+    """Print the table."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--patients", type=int, nargs="+", default=[10000, 100000])
+    parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "call0603-cohort-bench")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--evaluator", default=EVALUATOR if importlib.util.find_spec(EVALUATOR) else PLUMBING)
+    parser.add_argument("--skip-dask", action="store_true")
+    parser.add_argument("--node-patients", type=int, default=500,
+                        help="patients sent to cql-execution (its rate is measured on this sample: it runs a few patients/s)")
+    args = parser.parse_args()
+    args.data.mkdir(parents=True, exist_ok=True)
+    elm = package_elm()
+    rows: list[tuple[str, int, dict[str, Any]]] = []
+    notes = []
+    for patients in args.patients:
+        export = population(args.data, patients, args.seed)
+        outs = {}
+        runs = [("local", 1), ("local", 2)] + ([] if args.skip_dask else [("dask", 2)])
+        for engine, workers in runs:
+            outs[engine, workers] = args.data / f"out-{patients}-{engine}-{workers}"
+            result = cohort(export, outs[engine, workers], args.evaluator, engine, workers)
+            rows.append((f"{engine}, {workers} worker{'s' if workers > 1 else ''}", patients, result))
+            print(f"  {rows[-1][0]:<18} {patients:>7}: {result['wall']:.1f} s, {result['peakRss'] / 2**20:.0f} MB", flush=True)
+        if ("dask", 2) in outs:
+            notes.append(f"{patients}: local and Dask outputs identical: {'yes' if _same(outs['local', 1], outs['dask', 2]) else 'NO'}")
+        if isinstance(elm, str):
+            rows.append(("cql-execution", patients, {"skipped": elm}))
+        else:
+            sample = min(patients, args.node_patients)
+            rows.append(("cql-execution", patients, cql_execution(export, args.data / f"node-{patients}", elm, sample)))
+    print(f"\nper-patient function: {args.evaluator}" + (" (the cohort machinery alone: no clinical rule)" if args.evaluator == PLUMBING else ""))
+    print(f"{'engine':<18} {'patients':>8} {'wall s':>8} {'patients/s':>11} {'peak RSS MB':>12} {'vs cql-execution':>17}")
+    node_rate = {n: r["patients"] / r["wall"] for e, n, r in rows if e == "cql-execution" and "wall" in r}
+    for engine, patients, result in rows:
+        if "wall" not in result:
+            print(f"{engine:<18} {patients:>8}  not run: {result.get('skipped') or result.get('error')}")
+            continue
+        rate = result.get("patients", patients) / result["wall"]
+        comparable = patients in node_rate and engine != "cql-execution" and args.evaluator != PLUMBING
+        ratio = f"{rate / node_rate[patients]:.2f}x" if comparable else "-"
+        print(f"{engine:<18} {patients:>8} {result['wall']:>8.1f} {rate:>11.0f} {result['peakRss'] / 2**20:>12.0f} {ratio:>17}")
+    for note in notes:
+        print(note)
+    if node_rate:
+        print(f"cql-execution is measured on the first {args.node_patients} patients of each population (wall time, with start-up"
+              " and library loading); its rate stands for the whole population.")
+
+
+if __name__ == "__main__":
+    main()
