@@ -14,7 +14,7 @@ from call0603.cohort.dask_engine import IN_PROCESS
 from call0603.cohort.ndjson import input_files
 from call0603.cohort.run import run_cohort
 from call0603.cohort.starts import read_starts
-from call0603.evaluator.inputs import iter_ndjson, patient_of
+from call0603.evaluator.inputs import InputRefused, iter_ndjson, patient_of
 
 
 @pytest.fixture(scope="module")
@@ -105,3 +105,16 @@ def test_engines_agree_byte_for_byte(engine: str, local_one: Path, export: Path,
     ours = orjson.loads((out / "summary.json").read_bytes())
     theirs = orjson.loads((local_one / "summary.json").read_bytes())
     assert ours["patients"] == theirs["patients"] and ours["input"]["resources"] == theirs["input"]["resources"]
+
+
+def test_missing_extras_are_said_not_crashed(population: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name in ("distributed", "lifelines") else real(name, *a))
+    with pytest.raises(InputRefused, match=r"pip install 'call0603\[dask\]'"):
+        run_cohort(job(population, tmp_path / "dask"), engine="dask")
+    assert not (tmp_path / "dask").exists()
+    summary = run_cohort(job(population, tmp_path / "out"))
+    assert summary["report"] == {"skipped": "lifelines not installed: pip install 'call0603[cohort]'"}
+    assert not (tmp_path / "out/report.html").exists()

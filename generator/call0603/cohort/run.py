@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -19,6 +20,8 @@ from .progress import Reporter, Silent
 from .records import Provenance, dumps, refusal
 from .resume import atomic_write, done_patients, next_run
 
+#: What the cohort report needs (the `cohort` extra).
+REPORT_MODULES = ("scipy", "lifelines", "matplotlib")
 #: How many distinct refusal reasons the summary lists (the rest are counted as "other reasons").
 REASONS_LISTED = 25
 
@@ -87,6 +90,8 @@ def _input_summary(stats: SliceStats, job: Job) -> dict[str, Any]:
 def _engine(engine: str, scheduler: str | None) -> Callable[..., EngineRun]:
     if engine == "local" and scheduler is None:
         return run_local
+    if importlib.util.find_spec("distributed") is None:
+        raise InputRefused("--engine dask", "dask is not installed: pip install 'call0603[dask]'")
     from .dask_engine import dask_runner
 
     return dask_runner(scheduler)
@@ -125,7 +130,10 @@ def run_cohort(job: Job, *, engine: str = "local", scheduler: str | None = None,
         "evaluator": job.evaluator, "asOf": job.as_of.isoformat(), "engine": engine if scheduler is None else "dask",
         "input": recorded["input"], "patients": _patients_summary(job.out, merged, set(job.starts.by_patient)),
     }
-    if report:
+    missing = [m for m in REPORT_MODULES if importlib.util.find_spec(m) is None]
+    if report and missing:
+        summary["report"] = {"skipped": f"{', '.join(missing)} not installed: pip install 'call0603[cohort]'"}
+    elif report:
         from .report import write_report
 
         summary["report"] = write_report(job.out / ASSESSMENTS, job.out, summary)
