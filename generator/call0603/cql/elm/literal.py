@@ -6,6 +6,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ..datatypes.code import Code, CodeSystem, Concept, ValueSet
+from ..datatypes.datetime import Date, DateTime, Time
 from ..datatypes.decimal import MAX_DECIMAL, decimal_precision
 from ..datatypes.long import Long
 from ..datatypes.quantity import Quantity, Ratio
@@ -169,6 +170,15 @@ def _instance(node: dict[str, Any], compiler: Compiler) -> Compiled:
                 return cls(values.get("numerator"), values.get("denominator"))
             return build_value
         raise compiler.error(node, f"Instance of System.{name} is not supported")
+
+    if class_type[1] == "FHIR" and MODEL.primitive(class_type[2]) is not None and {n for n, _ in elements} <= {"value"}:
+        # A FHIR primitive is its JSON value (docs/engine-design.md), the same whether read from data or built here.
+        value_of = elements[0][1] if elements else (lambda ctx: None)
+
+        def build_primitive(ctx: Any) -> Any:
+            value = value_of(ctx)
+            return str(value) if isinstance(value, (Date, DateTime, Time)) else value
+        return build_primitive
 
     def build_structure(ctx: Any) -> dict[str, Any]:
         out: dict[str, Any] = {}
