@@ -52,6 +52,8 @@ define "Decimal Equivalence": 1.5 ~ 1.55
 define "Tuple Equal": Tuple { a: 1, b: null } = Tuple { a: 1, b: null }
 define "Tuple Unknown": Tuple { a: 1, b: 'x' } = Tuple { a: 1, b: null }
 define "Same Object": "Flat"
+define "Start Years": { year from "Start" }
+define "Same Start Years": "Start Years"
 define "Descendants": (null).descendents()
 """
 
@@ -149,10 +151,16 @@ def test_equality_and_equivalence(elm: dict) -> None:
 
 def test_definitions_are_cached_per_evaluation_only(elm: dict) -> None:
     eng = _engine(elm)
-    first = eng.evaluate("Main", expressions=["Flat", "Same Object"])
-    assert first["Flat"] is first["Same Object"]
-    second = eng.evaluate("Main", expressions=["Flat"])
-    assert second["Flat"] == first["Flat"] and second["Flat"] is not first["Flat"]
+    first = eng.evaluate("Main", parameters={"Start": Date(2024, 1, 8)}, expressions=["Start Years", "Same Start Years"])
+    assert first["Start Years"] == [2024] and first["Start Years"] is first["Same Start Years"]
+    second = eng.evaluate("Main", parameters={"Start": Date(2025, 1, 8)}, expressions=["Start Years"])
+    assert second["Start Years"] == [2025] and first["Start Years"] == [2024]
+
+
+def test_constant_definitions_are_computed_once_when_compiled(elm: dict) -> None:
+    eng = _engine(elm)
+    first, second = (eng.evaluate("Main", expressions=["Flat"])["Flat"] for _ in range(2))
+    assert first == [1, 2, 3] and first is second
 
 
 PATIENT_CQL = {"Ages": """library Ages version '1.0.0'

@@ -115,6 +115,15 @@ def _from_instant(ms: int, offset: Decimal | None) -> list[int]:
     return [date.year, date.month, date.day, hour, minute, second, millis]
 
 
+def _add_days(ymd: tuple[int, ...], days: int) -> tuple[int, int, int]:
+    """A calendar date moved by whole days (CqlRuntimeError outside 0001-9999)."""
+    ordinal = _dt.date(*ymd).toordinal() + days
+    if not 1 <= ordinal <= 3_652_059:
+        raise CqlRuntimeError("date/time out of range 0001-9999")
+    moved = _dt.date.fromordinal(ordinal)
+    return moved.year, moved.month, moved.day
+
+
 def _add_months(full: list[int], months: int) -> list[int]:
     """Calendar months added, the day clamped to the end of the resulting month."""
     total = full[YEAR] * 12 + (full[MONTH] - 1) + months
@@ -165,6 +174,10 @@ class _Temporal:
     def _offset(self) -> Decimal | None:
         return None
 
+    def _order_key(self, other: Any) -> tuple[int, ...] | None:
+        """Components that order this value against `other` (same type) as tuples do; None when they cannot."""
+        return self.parts
+
     def _comparable(self, other: Any) -> Any:
         return other if type(other) is type(self) else None
 
@@ -174,6 +187,10 @@ class _Temporal:
 
     def compare_at(self, other: Any, precision: int | None = None) -> int | None:
         """-1/0/1 comparing component by component down to `precision` (default: all); None when unknown."""
+        if precision is None and type(other) is type(self):
+            a, b = self._order_key(other), other._order_key(self)
+            if a is not None and b is not None and len(a) == len(b):
+                return (a > b) - (a < b)
         other = self._comparable(other)
         if other is None:
             return None
@@ -289,6 +306,9 @@ class Date(_Temporal):
 
     def add(self, value: Any, unit: int) -> Date:
         """Calendar arithmetic: the quantity converted to this precision (truncated) and added."""
+        parts = self.parts
+        if len(parts) == 3 and (unit == DAY or unit == WEEK):
+            return Date(*_add_days(parts, int(value) * (7 if unit == WEEK else 1)))
         count, unit = _whole_units(value, unit, self.precision)
         return self.with_full(_shift(self.full(), count, unit))
 
@@ -296,13 +316,14 @@ class Date(_Temporal):
 class DateTime(_Temporal):
     """A CQL DateTime: year … millisecond down to its precision, with a timezone offset in hours (or None)."""
 
-    __slots__ = ("offset",)
+    __slots__ = ("offset", "_utc")
     START = YEAR
     LAST = MILLISECOND
 
     def __init__(self, parts: tuple[int, ...], offset: Decimal | None = None) -> None:
         self.parts = parts
         self.offset = offset
+        self._utc: tuple[int, ...] | None = None
 
     @classmethod
     def checked(cls, parts: tuple[int, ...], offset: Decimal | None = None) -> DateTime:
@@ -326,6 +347,24 @@ class DateTime(_Temporal):
     def timezone_offset(self) -> Decimal | None:
         """The offset in hours (None when the source gave none)."""
         return self.offset
+
+    def _order_key(self, other: Any) -> tuple[int, ...] | None:
+        """The components themselves where the comparison reads them at face value (one offset, or an offset
+        missing, or day precision or coarser); with two offsets, the components in UTC, computed once per value,
+        for minute precision or finer on whole-minute offsets (where moving to UTC keeps the order); else None."""
+        offset, theirs = self.offset, other.offset
+        parts = self.parts
+        if offset is theirs or offset is None or theirs is None or offset == theirs or len(parts) <= HOUR or len(other.parts) <= HOUR:
+            return parts
+        if len(parts) <= MINUTE or (offset * 60) % 1:
+            return None
+        utc = self._utc
+        if utc is None:
+            try:
+                utc = self._utc = tuple(_from_instant(_instant(self.full(), offset), None)[: len(parts)])
+            except CqlRuntimeError:  # beyond 0001-9999 in UTC: compared the long way
+                return None
+        return utc
 
     def _comparable(self, other: Any) -> Any:
         if type(other) is DateTime:
@@ -385,6 +424,9 @@ class DateTime(_Temporal):
 
     def add(self, value: Any, unit: int) -> DateTime:
         """Calendar arithmetic: the quantity converted to this precision (truncated) and added."""
+        parts = self.parts
+        if len(parts) >= 3 and (unit == DAY or unit == WEEK):
+            return DateTime(_add_days(parts[:3], int(value) * (7 if unit == WEEK else 1)) + parts[3:], self.offset)
         count, unit = _whole_units(value, unit, self.precision)
         return self.with_full(_shift(self.full(), count, unit))
 

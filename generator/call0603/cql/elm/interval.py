@@ -41,6 +41,11 @@ def _cmp(a: Any, b: Any, precision: int | None = None) -> int | None:
     """-1/0/1 of two points (None when either is null or the order is unknown), at a date/time precision."""
     if a is None or b is None:
         return None
+    kind = type(a)
+    if kind is type(b) and precision is None and (kind is dt.Date or kind is dt.Time):
+        x, y = a.parts, b.parts
+        if len(x) == len(y):
+            return (x > y) - (x < y)
     if isinstance(a, _TEMPORAL):
         return compare_points(a, b, precision)
     return points.compare(a, b)

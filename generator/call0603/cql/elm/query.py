@@ -147,31 +147,32 @@ class _Plan:
         self.multi = len(sources) > 1
         self.singular = not self.multi and self.typed[0][1]
         self.lets: list[tuple[str, Compiled]] = []
-        with ExitStack() as scopes:
-            scopes.enter_context(compiler.scope({a: t for a, (t, _) in zip(self.aliases, self.typed)}))  # type: ignore[attr-defined]
-            for let in node.get("let") or ():
-                self.lets.append((let["identifier"], compiler.compile(let["expression"])))
-                scopes.enter_context(compiler.scope({let["identifier"]: result_type(let["expression"])}))  # type: ignore[attr-defined]
-            self.relations = [_relationship(r, compiler) for r in node.get("relationship") or ()]
-            self.where = compiler.compile_optional(node.get("where"))  # type: ignore[attr-defined]
-            ret = node.get("return")
-            self.returned = compiler.compile(ret["expression"]) if ret else None
-            self.distinct = bool(ret) and ret.get("distinct", True)
-            aggregate = node.get("aggregate")
-            self.accumulate: Compiled | None = None
-            if aggregate is not None:
-                self.total_name = aggregate["identifier"]
-                self.aggregate_distinct = bool(aggregate.get("distinct", False))
-                self.starting = compiler.compile_optional(aggregate.get("starting"))  # type: ignore[attr-defined]
-                with compiler.scope({self.total_name: result_type(aggregate)}):  # type: ignore[attr-defined]
-                    self.accumulate = compiler.compile(aggregate["expression"])
-        if ret:
-            row_type = element_type(result_type(ret)) or result_type(ret["expression"])
-        elif not self.multi:
-            row_type = self.typed[0][0]
-        else:
-            row_type = ("tuple", tuple((a, t) for a, (t, _) in zip(self.aliases, self.typed)))
-        self.sorter = _sorter(node["sort"], compiler, row_type) if node.get("sort") else None
+        with compiler.hoisting() as self.frame:  # type: ignore[attr-defined]
+            with ExitStack() as scopes:
+                scopes.enter_context(compiler.scope({a: t for a, (t, _) in zip(self.aliases, self.typed)}))  # type: ignore[attr-defined]
+                for let in node.get("let") or ():
+                    self.lets.append((let["identifier"], compiler.compile(let["expression"])))
+                    scopes.enter_context(compiler.scope({let["identifier"]: result_type(let["expression"])}))  # type: ignore[attr-defined]
+                self.relations = [_relationship(r, compiler) for r in node.get("relationship") or ()]
+                self.where = compiler.compile_optional(node.get("where"))  # type: ignore[attr-defined]
+                ret = node.get("return")
+                self.returned = compiler.compile(ret["expression"]) if ret else None
+                self.distinct = bool(ret) and ret.get("distinct", True)
+                aggregate = node.get("aggregate")
+                self.accumulate: Compiled | None = None
+                if aggregate is not None:
+                    self.total_name = aggregate["identifier"]
+                    self.aggregate_distinct = bool(aggregate.get("distinct", False))
+                    self.starting = compiler.compile_optional(aggregate.get("starting"))  # type: ignore[attr-defined]
+                    with compiler.scope({self.total_name: result_type(aggregate)}):  # type: ignore[attr-defined]
+                        self.accumulate = compiler.compile(aggregate["expression"])
+            if ret:
+                row_type = element_type(result_type(ret)) or result_type(ret["expression"])
+            elif not self.multi:
+                row_type = self.typed[0][0]
+            else:
+                row_type = ("tuple", tuple((a, t) for a, (t, _) in zip(self.aliases, self.typed)))
+            self.sorter = _sorter(node["sort"], compiler, row_type) if node.get("sort") else None
         self.names = self.aliases + [name for name, _ in self.lets]
 
     def combinations(self, ctx: Any) -> Any:
@@ -256,6 +257,7 @@ def _query(node: dict[str, Any], compiler: Compiler) -> Compiled:
         return _aggregating(plan)
 
     def run(ctx: Any) -> Any:
+        plan.frame.reset(ctx)
         out = plan.collect(ctx)
         if out is None:
             return None
@@ -274,6 +276,7 @@ def _aggregating(plan: _Plan) -> Compiled:
     name, accumulate, starting = plan.total_name, plan.accumulate, plan.starting
 
     def run(ctx: Any) -> Any:
+        plan.frame.reset(ctx)
         combinations = plan.combinations(ctx)
         if combinations is None:
             return None

@@ -170,8 +170,8 @@ def _native_call(native: Any, arguments: list[Compiled]) -> Compiled:
 
 
 def _call(fn: FunctionDefinition, arguments: list[Compiled]) -> Compiled:
-    """A call of a library function. CQL functions have no side effects, so a one-operand call is remembered
-    per context by the identity of its argument (kept alive in the cache, so the identity cannot be reused)."""
+    """A call of a library function. CQL functions have no side effects, so a call is remembered per context by
+    the identity of its arguments (kept alive in the cache, so an identity cannot be reused meanwhile)."""
     names = fn.operand_names
     if len(arguments) == 1:
         (argument,) = arguments
@@ -194,13 +194,40 @@ def _call(fn: FunctionDefinition, arguments: list[Compiled]) -> Compiled:
             return result
         return call_one
 
+    if len(arguments) == 2:
+        first, second = arguments
+        first_name, second_name = names
+
+        def call_two(ctx: Any) -> Any:
+            a, b = first(ctx), second(ctx)
+            key = (fn, id(a), id(b))
+            cache = ctx.cache
+            hit = cache.get(key)
+            if hit is not None:
+                return hit[1]
+            saved = ctx.vars
+            ctx.vars = {first_name: a, second_name: b}
+            try:
+                result = fn.body(ctx)  # type: ignore[misc]
+            finally:
+                ctx.vars = saved
+            cache[key] = ((a, b), result)
+            return result
+        return call_two
+
     def call(ctx: Any) -> Any:
         values = [a(ctx) for a in arguments]
+        key = (fn, *map(id, values))
+        cache = ctx.cache
+        hit = cache.get(key)
+        if hit is not None:
+            return hit[1]
         saved = ctx.vars
         ctx.vars = dict(zip(names, values))
         try:
-            return fn.body(ctx)  # type: ignore[misc]
+            result = fn.body(ctx)  # type: ignore[misc]
         finally:
             ctx.vars = saved
+        cache[key] = (values, result)
+        return result
     return call
-

@@ -118,7 +118,18 @@ def ends_with(text: str, suffix: str) -> bool:
 @compiles("Concatenate")
 def _concatenate(node: dict[str, Any], compiler: Compiler) -> Compiled:
     parts = operands(node, compiler)
-    return lambda ctx: concatenate(*(p(ctx) for p in parts))
+    if len(parts) == 2:
+        left, right = parts
+
+        def pair(ctx: Any) -> str | None:
+            a = left(ctx)
+            if a is None:
+                return None
+            b = right(ctx)
+            return None if b is None else a + b
+        return pair
+
+    return lambda ctx: concatenate(*[p(ctx) for p in parts])
 
 
 @compiles("Combine")

@@ -5,11 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..fhir.properties import element_getter, json_keys
+from ..runtime.analysis import THIS
 from ..runtime.types import Type
 from .registry import Compiled, Compiler, compiles
-
-#: The name under which sort clauses see the row being sorted.
-THIS = "$this"
 
 
 def property_source(node: dict[str, Any], compiler: Compiler) -> tuple[Compiled, Type]:

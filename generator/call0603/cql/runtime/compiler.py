@@ -9,8 +9,10 @@ from typing import Any, Iterator
 
 from ..datatypes.code import Code, CodeSystem, Concept, ValueSet
 from ..elm.registry import REGISTRY, Compiled
+from .analysis import ReadsTable
 from .errors import ElmLoadError
 from .library import CompiledLibrary, Definition, FunctionDefinition, ParameterDefinition
+from .optimise import CHEAP, HoistFrame, folded
 from .types import Type, from_specifier, result_type
 
 #: The operator families, imported once so that each registers its node compilers.
@@ -52,10 +54,43 @@ class LibraryCompiler:
         self.options = options
         self.library = CompiledLibrary(ident.get("id", "Anonymous"), ident.get("version"), body, dict(includes))
         self._scopes: list[dict[str, Type]] = [{}]
+        #: The names each open scope declared (parallel to _scopes).
+        self._scope_names: list[frozenset[str]] = [frozenset()]
+        self._frames: list[HoistFrame] = []
+        self._reads = ReadsTable()
 
     # --- what compile functions may ask ---------------------------------------------------------------
 
     def compile(self, node: dict[str, Any]) -> Compiled:
+        """Compile one expression node: folded when constant, hoisted when it does not vary by a query's row."""
+        reads = self._reads.of(node)
+        if reads.constant:
+            compiled = self._compile_node(node)
+            return (folded(compiled) or compiled) if node.get("type") not in CHEAP else compiled
+        frame = self._frames[-1] if self._frames else None
+        if frame is None or frame.suspended or reads.effect or node.get("type") in CHEAP:
+            return self._compile_node(node)
+        varying = frozenset().union(*self._scope_names[frame.depth:])
+        if reads.names & varying:
+            return self._compile_node(node)
+        frame.suspended = True
+        try:
+            return frame.hoist(self._compile_node(node))
+        finally:
+            frame.suspended = False
+
+    @contextmanager
+    def hoisting(self) -> Iterator[HoistFrame]:
+        """Open a query's frame: nodes compiled inside it that read none of the names declared from now on are
+        evaluated once per run of the query (the query calls `reset` when a run starts)."""
+        frame = HoistFrame(len(self._scopes))
+        self._frames.append(frame)
+        try:
+            yield frame
+        finally:
+            self._frames.pop()
+
+    def _compile_node(self, node: dict[str, Any]) -> Compiled:
         """Compile one expression node through the registry."""
         node_type = node.get("type")
         fn = REGISTRY.get(node_type)  # type: ignore[arg-type]
@@ -80,10 +115,12 @@ class LibraryCompiler:
     def scope(self, names: dict[str, Type]) -> Iterator[None]:
         """Declare aliases, lets or operands (name → static type) while compiling the nodes that see them."""
         self._scopes.append({**self._scopes[-1], **names})
+        self._scope_names.append(frozenset(names))
         try:
             yield
         finally:
             self._scopes.pop()
+            self._scope_names.pop()
 
     def in_scope(self, name: str) -> bool:
         """True when an alias, let or operand of that name is in scope."""

@@ -1,0 +1,139 @@
+"""Load-time optimisations keep CQL's results: folded constants, query parts hoisted out of the row loop, fast
+paths for dates and square roots, remembered function calls."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from call0603.cql import CqlRuntimeError
+from call0603.cql.datatypes.datetime import Date, DateTime
+from call0603.cql.elm.arithmetic import power
+from call0603.cql.runtime.analysis import THIS, ReadsTable
+
+from engine_kit import engine, library
+
+CQL = """
+parameter "Limit" Integer default 2
+define function Above(values List<Integer>, floor Integer): values V where V > floor + 0
+define function Shifted(values List<Integer>, by Integer): values V return V + (by * 10)
+define "Above One": Above({1, 2, 3, 4}, 1)
+define "Above Three": Above({1, 2, 3, 4}, 3)
+define "Both": { Count(Above({1, 2, 3, 4}, 1)), Count(Above({1, 2, 3, 4}, 3)) }
+define "Nested": ({1, 2}) X return Shifted({1, 2}, X)
+define "No Row Reaches It": (List<Integer>{}) X where X > singleton from { "Limit", "Limit" }
+define "A Row Reaches It": ({1}) X where X > singleton from { "Limit", "Limit" }
+define "Invariant Message": ({1, 2, 3}) X where Message(true, true, 'M', 'Message', 'checked') return X
+define "Noon": @2024-01-01T12:00
+define "Constant Tuple": Tuple { a: 1 + 1, b: { 'x', 'y' } }
+define "Root": Power(2.25, 0.5)
+define "Inexact Root": Power(2.0, 0.5)
+"""
+
+
+@pytest.fixture(scope="module")
+def eng():
+    return engine(library("Optimised", CQL))
+
+
+def _one(eng, name: str, **kwargs):
+    return eng.evaluate("Optimised", expressions=[name], **kwargs)[name]
+
+
+def test_a_hoisted_part_is_computed_afresh_for_each_run_of_its_query(eng) -> None:
+    assert _one(eng, "Above One") == [2, 3, 4]
+    assert _one(eng, "Above Three") == [4]
+    assert _one(eng, "Both") == [3, 1]
+    assert _one(eng, "Nested") == [[11, 12], [21, 22]]
+
+
+def test_a_hoisted_part_no_row_reaches_is_never_evaluated(eng) -> None:
+    assert _one(eng, "No Row Reaches It") == []
+    with pytest.raises(CqlRuntimeError, match="singleton"):
+        _one(eng, "A Row Reaches It")
+
+
+def test_a_message_is_never_hoisted_or_folded(eng) -> None:
+    lib = eng.library("Optimised")
+    ctx = eng.context(lib)
+    assert lib.expressions["Invariant Message"].evaluate(ctx) == [1, 2, 3]
+    assert [m[1] for m in ctx.messages] == ["M", "M", "M"]
+
+
+def test_a_datetime_without_offset_takes_each_request_offset(eng) -> None:
+    east = _one(eng, "Noon", now=DateTime((2024, 1, 1, 0, 0, 0, 0), Decimal(9)))
+    west = _one(eng, "Noon", now=DateTime((2024, 1, 1, 0, 0, 0, 0), Decimal(-5)))
+    assert (east.offset, west.offset) == (Decimal(9), Decimal(-5))
+
+
+def test_constants_are_computed_once_and_shared(eng) -> None:
+    first, second = _one(eng, "Constant Tuple"), _one(eng, "Constant Tuple")
+    assert first == {"a": 2, "b": ["x", "y"]} and first is second
+
+
+def test_square_roots_keep_powers_digits() -> None:
+    assert str(power(Decimal("2.25"), Decimal("0.5"))) == "1.50000000"
+    assert str(power(Decimal("2.0"), Decimal("0.5"))) == "1.41421356"
+    assert str(power(Decimal("3600"), Decimal("0.5"))) == "60.00000000"
+    assert power(Decimal("-4"), Decimal("0.5")) is None
+
+
+def test_roots_through_cql(eng) -> None:
+    assert str(_one(eng, "Root")) == "1.50000000" and str(_one(eng, "Inexact Root")) == "1.41421356"
+
+
+def test_reads_name_the_free_names_a_node_depends_on() -> None:
+    alias = {"type": "AliasRef", "name": "O"}
+    where = {"type": "Greater", "operand": [{"type": "Property", "path": "x", "scope": "R"}, alias]}
+    sort_key = {"type": "IdentifierRef", "name": "date"}
+    table = ReadsTable()
+    assert table.of(where).names == {"R", "O"} and not table.of(where).evaluation
+    assert table.of(sort_key).names == {"date", THIS}
+    assert table.of({"type": "Add", "operand": [{"type": "Literal", "value": "1"}] * 2}).constant
+    assert table.of({"type": "ExpressionRef", "name": "X"}).evaluation
+    assert table.of({"type": "Message", "source": alias}).effect
+
+
+@pytest.mark.parametrize(("low", "high", "expected"), [
+    ((2024, 1, 1), (2024, 1, 2), -1), ((2024, 1, 2), (2024, 1, 2), 0), ((2024, 1, 3), (2024, 1, 2), 1),
+    ((2024, 1), (2024, 1, 2), None), ((2024, 2), (2024, 1, 31), 1),
+])
+def test_dates_compare_as_before(low, high, expected) -> None:
+    assert Date(*low).cql_compare(Date(*high)) == expected
+
+
+@pytest.mark.parametrize(("a", "b", "expected"), [
+    # same instant in two offsets, minute precision: equal
+    (((2024, 1, 1, 10, 0), Decimal(1)), ((2024, 1, 1, 9, 0), Decimal(0)), 0),
+    # 10:00+01:00 is 09:00Z, before 09:30Z
+    (((2024, 1, 1, 10, 0), Decimal(1)), ((2024, 1, 1, 9, 30), Decimal(0)), -1),
+    # half-hour offset at minute precision
+    (((2024, 1, 1, 23, 45, 0, 0), Decimal("5.5")), ((2024, 1, 1, 18, 14, 59, 999), Decimal(0)), 1),
+    # across midnight and a month end
+    (((2024, 3, 1, 0, 30), Decimal(2)), ((2024, 2, 29, 22, 30), Decimal(0)), 0),
+    # different precisions: unknown
+    (((2024, 1, 1, 10, 0), Decimal(1)), ((2024, 1, 1, 9), Decimal(0)), None),
+])
+def test_datetimes_in_different_offsets_compare_by_instant(a, b, expected) -> None:
+    assert DateTime(*a).cql_compare(DateTime(*b)) == expected
+    assert DateTime(*b).cql_compare(DateTime(*a)) == (None if expected is None else -expected)
+
+
+@pytest.mark.parametrize(("start", "days", "expected"), [
+    ((2024, 2, 28), 1, (2024, 2, 29)), ((2023, 12, 31), 1, (2024, 1, 1)), ((2024, 3, 1), -1, (2024, 2, 29)),
+    ((2024, 1, 8), Decimal("13.9"), (2024, 1, 21)), ((2024, 1, 8), Decimal("-1.5"), (2024, 1, 7)),
+])
+def test_adding_days_to_a_date(start, days, expected) -> None:
+    from call0603.cql.datatypes.datetime import DAY, WEEK
+
+    assert Date(*start).add(days, DAY).parts == expected
+    assert DateTime((*start, 10, 30), Decimal(1)).add(days, DAY).parts == (*expected, 10, 30)
+    assert Date(*start).add(1, WEEK).parts == Date(*start).add(7, DAY).parts
+
+
+def test_adding_days_past_the_calendar_is_an_error() -> None:
+    from call0603.cql.datatypes.datetime import DAY
+
+    with pytest.raises(CqlRuntimeError, match="out of range"):
+        Date(9999, 12, 31).add(1, DAY)
