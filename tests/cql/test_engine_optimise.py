@@ -29,6 +29,10 @@ define "Noon": @2024-01-01T12:00
 define "Constant Tuple": Tuple { a: 1 + 1, b: { 'x', 'y' } }
 define "Root": Power(2.25, 0.5)
 define "Inexact Root": Power(2.0, 0.5)
+define "Union Chain": {1, 2} union ({2, 3} union {3, 1, 4}) union {4, 5}
+define "Union Of Nulls": (null as List<Integer>) union {1, 1} union (null as List<Integer>)
+define "Union All Null": (null as List<Integer>) union (null as List<Integer>)
+define "Union Of Tuples": { Tuple { a: 1, b: 'x' } } union { Tuple { a: 1, b: 'x' }, Tuple { a: 1, b: null } }
 """
 
 
@@ -137,3 +141,10 @@ def test_adding_days_past_the_calendar_is_an_error() -> None:
 
     with pytest.raises(CqlRuntimeError, match="out of range"):
         Date(9999, 12, 31).add(1, DAY)
+
+
+def test_a_chain_of_unions_is_one_distinct_pass(eng) -> None:
+    assert _one(eng, "Union Chain") == [1, 2, 3, 4, 5]
+    assert _one(eng, "Union Of Nulls") == [1]
+    assert _one(eng, "Union All Null") is None
+    assert _one(eng, "Union Of Tuples") == [{"a": 1, "b": "x"}, {"a": 1, "b": None}]

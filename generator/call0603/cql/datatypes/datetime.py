@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from decimal import ROUND_DOWN, Decimal
 from functools import lru_cache
 from typing import Any
@@ -431,8 +432,37 @@ class DateTime(_Temporal):
         return self.with_full(_shift(self.full(), count, unit))
 
 
+#: The commonest FHIR dateTime shape: a date and a time to the second, a fraction, an offset (or Z) or none.
+_SECOND_TEXT = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:[0-5]\d)?")
+_OFFSETS: dict[str, Decimal] = {}
+
+
+def _offset_hours(text: str) -> Decimal:
+    """'Z' or '±hh:mm' (minutes already checked) as hours, each text converted once."""
+    found = _OFFSETS.get(text)
+    if found is None:
+        if text == "Z":
+            found = Decimal(0)
+        else:
+            hours, minutes = int(text[1:3]), int(text[4:6])
+            value = Decimal(hours) + Decimal(minutes) / 60 if minutes else Decimal(hours)
+            found = -value if text[0] == "-" else value
+        found = _OFFSETS.setdefault(text, found)
+    return found
+
+
 @lru_cache(maxsize=65_536)
 def _parse_datetime(text: str, default_offset: Decimal | None) -> DateTime | None:
+    match = _SECOND_TEXT.fullmatch(text)
+    if match is not None:
+        year, month, day, hour, minute, second, fraction, zone = match.groups()
+        parts = (int(year), int(month), int(day), int(hour), int(minute), int(second))
+        if fraction is not None:
+            parts += (int((fraction + "00")[:3]),)
+        if not (1 <= parts[1] <= 12 and 1 <= parts[2] <= days_in_month(parts[0], parts[1]) and parts[0] >= 1
+                and parts[3] <= 23 and parts[4] <= 59 and parts[5] <= 59):
+            return None
+        return DateTime(parts, default_offset if zone is None else _offset_hours(zone))
     offset = default_offset
     if len(text) > 10 and text[10] == "T":
         tail = text[11:]

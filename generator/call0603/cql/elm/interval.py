@@ -16,7 +16,7 @@ from ..runtime.errors import CqlRuntimeError
 from ..runtime.types import Type, result_type, signature
 from .arithmetic import add, subtract
 from .datetime import compare_points, point_comparison
-from .list import LIST_OPERATORS
+from .list import LIST_OPERATORS, union_lists
 from .operands import operands, unary
 from .registry import Compiled, Compiler, compiles
 
@@ -479,14 +479,31 @@ def _precision(node: dict[str, Any]) -> int | None:
     return dt.precision_index(node.get("precision"))
 
 
+def _list_union(node: dict[str, Any]) -> bool:
+    """A Union node whose operands are lists (by its signature)."""
+    return node.get("type") == "Union" and any(_is_list(k) for k in signature(node))
+
+
+def _union_leaves(node: dict[str, Any]) -> list[dict[str, Any]]:
+    """The operands of a chain of list unions (a union b union c…), left to right: one distinct pass over all
+    of them gives what the nested unions give, since each union keeps first occurrences in order."""
+    leaves: list[dict[str, Any]] = []
+    for operand in node["operand"]:
+        leaves.extend(_union_leaves(operand) if _list_union(operand) else [operand])
+    return leaves
+
+
 def _shared(node_type: str, interval_fn: Callable[..., Any], uses_precision: bool = True) -> None:
     """Register a node shared with lists: list operands go to the list family, the rest to `interval_fn`."""
 
     @compiles(node_type)
     def build(node: dict[str, Any], compiler: Compiler) -> Compiled:
-        left, right = operands(node, compiler)
         kinds = signature(node)
         list_fn = LIST_OPERATORS.get(node_type)
+        if node_type == "Union" and _list_union(node):
+            parts = [compiler.compile(leaf) for leaf in _union_leaves(node)]
+            return lambda ctx: union_lists([part(ctx) for part in parts])
+        left, right = operands(node, compiler)
         if list_fn is not None and any(_is_list(k) for k in kinds):
             return lambda ctx: list_fn(left(ctx), right(ctx))
         precision = _precision(node) if uses_precision else None

@@ -35,7 +35,7 @@ def _bucket(value: Any) -> Any:
     if value is None or kind in _PRIMITIVE_TYPES:
         return value
     if isinstance(value, dict):
-        return frozenset((k, v) for k, v in value.items() if type(v) in _PRIMITIVE_TYPES)
+        return frozenset([(k, v) for k, v in value.items() if type(v) in _PRIMITIVE_TYPES])
     if isinstance(value, list):
         return ("list", len(value))
     if kind is Code:
@@ -144,9 +144,18 @@ def proper_in(element: Any, values: list[Any] | None) -> bool | None:
 
 def union(a: list[Any] | None, b: list[Any] | None) -> list[Any] | None:
     """Distinct elements of both lists (a null list counts as empty)."""
-    if a is None and b is None:
-        return None
-    return distinct((a or []) + (b or []))
+    return union_lists([a, b])
+
+
+def union_lists(lists: list[list[Any] | None]) -> list[Any] | None:
+    """Distinct elements of every list, in order (null lists count as empty; null when all are null)."""
+    joined: list[Any] = []
+    known = False
+    for values in lists:
+        if values is not None:
+            joined.extend(values)
+            known = True
+    return distinct(joined) if known else None
 
 
 def intersect(a: list[Any] | None, b: list[Any] | None) -> list[Any] | None:

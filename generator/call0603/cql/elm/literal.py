@@ -81,9 +81,14 @@ def _list(node: dict[str, Any], compiler: Compiler) -> Compiled:
 
 @compiles("Tuple")
 def _tuple(node: dict[str, Any], compiler: Compiler) -> Compiled:
-    names = [e["name"] for e in node.get("element") or ()]
-    values = [compiler.compile(e["value"]) for e in node.get("element") or ()]
-    return lambda ctx: Tuple(zip(names, [value(ctx) for value in values]))
+    elements = [(e["name"], compiler.compile(e["value"])) for e in node.get("element") or ()]
+
+    def build(ctx: Any) -> Tuple:
+        built = Tuple()
+        for name, value in elements:
+            built[name] = value(ctx)
+        return built
+    return build
 
 
 @compiles("Code")

@@ -62,12 +62,17 @@ def _pairs(codes: Any) -> frozenset[Pair] | ValueSet:
     return frozenset(pairs)
 
 
-def _matcher(wanted: frozenset[Pair]) -> Callable[[frozenset[Pair]], bool]:
-    """Code filter by equivalence: same system and code (a bare string code matches on code alone)."""
-    bare = frozenset(code for system, code in wanted if system is None)
+def _bare_codes(wanted: frozenset[Pair]) -> frozenset[Any]:
+    """The codes given without a system (a bare string code matches any system's code)."""
+    return frozenset(code for system, code in wanted if system is None)
+
+
+def _filtered(coded: list[tuple[dict[str, Any], frozenset[Pair]]], wanted: frozenset[Pair],
+              bare: frozenset[Any]) -> list[dict[str, Any]]:
+    """The resources having a (system, code) pair wanted, or a code wanted without system (code equivalence)."""
     if not bare:
-        return lambda found: not wanted.isdisjoint(found)
-    return lambda found: not wanted.isdisjoint(found) or any(pair[1] in bare for pair in found)
+        return [r for r, found in coded if not wanted.isdisjoint(found)]
+    return [r for r, found in coded if not wanted.isdisjoint(found) or any(pair[1] in bare for pair in found)]
 
 
 def _date_reader(resource_type: str, path: str) -> Callable[[dict[str, Any], Any], Any]:
@@ -105,20 +110,26 @@ def _retrieve(node: dict[str, Any], compiler: Compiler) -> Compiled:
     if node.get("codeFilter") or node.get("dateFilter") or node.get("otherFilter") or node.get("include"):
         raise compiler.error(node, "retrieve with codeFilter/dateFilter/otherFilter/include is not supported")
     codes_node = node.get("codes")
-    code_filter: Callable[[Context], Callable[[frozenset[Pair]], bool]] | None = None
+    code_filter: Callable[[Context], tuple[frozenset[Pair], frozenset[Any]]] | None = None
     code_path = ""
     if codes_node is not None:
         code_path = node.get("codeProperty") or MODEL.primary_code_path(resource_type)
         if not code_path:
             raise compiler.error(node, f"{resource_type} has no code property to filter on")
         codes = compiler.compile(codes_node)
+        fixed: list[tuple[frozenset[Pair], frozenset[Any]]] = []
+        constant_codes = _constant(codes_node)
 
-        def build_filter(ctx: Context) -> Callable[[frozenset[Pair]], bool]:
+        def build_filter(ctx: Context) -> tuple[frozenset[Pair], frozenset[Any]]:
+            if fixed:
+                return fixed[0]
             wanted = _pairs(codes(ctx))
             if isinstance(wanted, ValueSet):
-                members = ctx.require_terminology().members(wanted.id, wanted.version)
-                return lambda found: not members.isdisjoint(found)
-            return _matcher(wanted)
+                return ctx.require_terminology().members(wanted.id, wanted.version), frozenset()
+            built = (wanted, _bare_codes(wanted))
+            if constant_codes:
+                fixed.append(built)
+            return built
         code_filter = build_filter
     date_range = compiler.compile_optional(node.get("dateRange"))  # type: ignore[attr-defined]
     read_date = _date_reader(resource_type, node["dateProperty"]) if node.get("dateProperty") else None
@@ -135,11 +146,7 @@ def _retrieve(node: dict[str, Any], compiler: Compiler) -> Compiled:
                 return found
         if code_filter is not None:
             coded = data.coded(resource_type, code_path)
-            if coded:
-                keep = code_filter(ctx)
-                resources = [r for r, found in coded if keep(found)]
-            else:
-                resources = []
+            resources = _filtered(coded, *code_filter(ctx)) if coded else []
         else:
             resources = data.by_type.get(resource_type, [])
         if read_date is not None and date_range is not None and resources:
