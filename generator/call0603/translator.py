@@ -7,9 +7,10 @@ from typing import Any, Iterable, Mapping
 
 from .node import run_json
 
-#: The CQL IG's recommended translator options, plus result types so the engine can resolve types at load time.
+#: The CQL IG's recommended translator options but annotations, plus result types so the engine resolves types
+#: at load time. Annotations repeat the CQL source node by node; the Library already carries that source as
+#: text/cql, and without them each Library's ELM fits the 1 MiB a FHIR string may hold on servers such as medplum.
 PACKAGE_OPTIONS = (
-    "EnableAnnotations",
     "EnableLocators",
     "EnableResultTypes",
     "DisableListDemotion",

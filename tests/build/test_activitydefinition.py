@@ -34,7 +34,7 @@ def _codes(concept: dict) -> set[tuple[str, str]]:
 
 def test_one_activity_per_agent_intrathecal_regimen_hold_and_marrow_exam(guideline: Guideline, activities: dict[str, dict]) -> None:
     expected = [a.id for a in guideline.regimen.agents] + ["idarubicin-hold"]
-    expected += [r.id for r in guideline.regimen.intrathecal.regimens] + ["marrow-exam"]
+    expected += [r.id for r in guideline.regimen.intrathecal.regimens] + ["marrow-exam", "decision-needed"]
     assert sorted(activities) == sorted(activity_id(e) for e in expected)
     for resource in activities.values():
         assert resource["url"] == f"{guideline.package.canonical}/ActivityDefinition/{resource['id']}"

@@ -71,7 +71,7 @@ def test_the_common_library_has_no_parameters_no_retrieves_and_only_functions(co
 def test_every_report_field_and_plan_define_exists(guideline, compiled) -> None:  # noqa: ANN001
     defs = _defines(compiled.elm)
     wanted = [*report_defines(guideline).values(), *plan_defines(guideline)]
-    assert len(wanted) == 45
+    assert len(wanted) == 58
     assert [w for w in wanted if w not in defs] == []
     for name in report_defines(guideline).values():
         assert defs[name].get("context", "Patient") == "Patient"
@@ -89,7 +89,12 @@ def test_decisions_are_tuples_and_conditions_are_booleans(guideline, compiled) -
     for name in plan_defines(guideline):
         if name.endswith("Dose") or name == "BSA":
             continue
-        assert defs[name]["resultTypeName"] == "{urn:hl7-org:elm-types:r1}Boolean", name
+        if name.endswith("Supporting Information"):
+            spec = defs[name]["resultTypeSpecifier"]
+            assert (spec["type"], spec["elementType"]["name"]) == ("ListTypeSpecifier", "{http://hl7.org/fhir}Reference"), name
+            continue
+        wanted_type = "String" if name.endswith("Reason") else "Boolean"
+        assert defs[name]["resultTypeName"] == f"{{urn:hl7-org:elm-types:r1}}{wanted_type}", name
 
 
 def test_parameters_have_null_defaults(compiled) -> None:  # noqa: ANN001

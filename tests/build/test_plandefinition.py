@@ -10,7 +10,7 @@ import pytest
 
 from call0603.build.activitydefinition import ORDERED_DOSE_PATH, activity_canonical
 from call0603.build.metadata import CQF_KNOWLEDGE_CAPABILITY
-from call0603.build.plandefinition import COMPUTABLE_PLAN, CRMI_SHAREABLE_PLAN, ROOT_ACTION, build_plan_definition
+from call0603.build.plandefinition import COMPUTABLE_PLAN, CRMI_SHAREABLE_PLAN, MESSAGE_PATH, ROOT_ACTION, build_plan_definition
 from call0603.guideline import load_guideline
 from call0603.guideline.model import Guideline
 
@@ -111,18 +111,39 @@ def test_idarubicin_give_or_withhold_by_library_decision(guideline: Guideline, p
     assert [d.day for d in rule.decisions if d.conditional] == [14, 21]
 
 
-def test_dose_actions_fill_the_ordered_dose_from_the_library(guideline: Guideline, plan: dict) -> None:
+def test_dynamic_values_fill_dose_reason_and_evidence_from_the_library(guideline: Guideline, plan: dict) -> None:
     reference = f"{guideline.package.library_url}|{guideline.package.version}"
+
+    def dynamic(path: str, define: str) -> dict:
+        return {"path": path, "expression": {"language": "text/cql-identifier", "expression": define, "reference": reference}}
+
     expected = {activity_canonical(guideline.package, a.id): a.ordered_dose_define for a in guideline.regimen.agents}
-    day_dose = {d.day: d.dose_define for d in guideline.regimen.withholding.decisions}
+    days = {d.day: d for d in guideline.regimen.withholding.decisions}
+    idarubicin = guideline.regimen.withholding.agent
+    seen = set()
     for action in actions(plan["action"]):
-        canonical = action.get("definitionCanonical")
-        if canonical not in expected:
-            assert "dynamicValue" not in action
+        action_id = action.get("id", "")
+        if action_id.startswith(f"{idarubicin}-day-") and action_id.count("-") == 3:
+            entry = days[study_day(action)]
+            kind = action_id.rsplit("-", 1)[1]
+            supporting = dynamic("supportingInformation", entry.supporting_define)
+            wanted = {
+                "give": [dynamic(ORDERED_DOSE_PATH, entry.dose_define), supporting],
+                "withhold": [dynamic("reasonCode[0].text", entry.reason_define), supporting],
+                "undecided": [dynamic(MESSAGE_PATH, entry.reason_define)],
+            }[kind]
+            assert action["dynamicValue"] == wanted, action_id
+            seen.add(kind)
             continue
-        (dynamic,) = action["dynamicValue"]
-        define = day_dose[study_day(action)] if canonical == activity_canonical(guideline.package, "idarubicin") else expected[canonical]
-        assert dynamic == {"path": ORDERED_DOSE_PATH, "expression": {"language": "text/cql-identifier", "expression": define, "reference": reference}}
+        canonical = action.get("definitionCanonical")
+        if action_id == "intrathecal-cns-indeterminate":
+            assert action["dynamicValue"] == [dynamic(MESSAGE_PATH, guideline.regimen.intrathecal.reason_define)]
+            continue
+        if canonical not in expected:
+            assert "dynamicValue" not in action, action_id
+            continue
+        assert action["dynamicValue"] == [dynamic(ORDERED_DOSE_PATH, expected[canonical])], action_id
+    assert seen == {"give", "withhold", "undecided"}
 
 
 def test_conditions_name_the_library_and_only_r4_element_names_are_used(guideline: Guideline, plan: dict) -> None:

@@ -91,7 +91,7 @@ def test_timing_is_start_plus_offset_and_dynamic_dose_is_set() -> None:
     assert actions["d21"]["timingDateTime"] == "2024-03-25"
     assert actions["daily"]["timingTiming"]["repeat"]["boundsPeriod"] == {"start": "2024-03-04", "end": "2024-03-31"}
     d21 = contained(careplan, "request-d21")
-    assert d21["dosageInstruction"][0]["doseAndRate"][1]["dose"] == {
+    assert d21["dosageInstruction"][0]["doseAndRate"][1]["doseQuantity"] == {
         "value": 12.35, "unit": "mg", "system": "http://unitsofmeasure.org", "code": "mg"}
     assert d21["dosageInstruction"][0]["timing"] == {"event": ["2024-03-25"]}
     assert d21["instantiatesCanonical"] == ["http://example.org/ActivityDefinition/drug|1"]
@@ -104,7 +104,7 @@ def test_timing_is_start_plus_offset_and_dynamic_dose_is_set() -> None:
 def test_null_dose_sets_nothing_rather_than_a_guess() -> None:
     p = plan({"id": "d0", "definitionCanonical": "http://example.org/ActivityDefinition/drug|1", "relatedAction": after(0)})
     dose_and_rate = contained(run(p, {"Dose": None}), "request-d0")["dosageInstruction"][0]["doseAndRate"]
-    assert "dose" not in dose_and_rate[1]
+    assert set(dose_and_rate[1]) == {"type"}
 
 
 def test_action_dynamic_values_set_the_request_group_action() -> None:
@@ -134,3 +134,15 @@ def test_expressions_of_lists_conditions_and_activity_dynamic_values() -> None:
 def test_a_plan_that_cannot_be_applied_says_which_action_and_why(action: dict, message: str) -> None:
     with pytest.raises(ApplyError, match=message):
         run(plan(action), {"Text": "yes"})
+
+
+def test_choice_elements_take_the_json_name_of_the_value_type_and_unknown_elements_are_refused() -> None:
+    from call0603.evaluator.fhirvalue import PathError, set_path
+
+    request = {"resourceType": "MedicationRequest"}
+    set_path(request, "dosageInstruction[0].doseAndRate[0].dose", {"value": 1}, value_type="Quantity")
+    assert request["dosageInstruction"][0]["doseAndRate"][0] == {"doseQuantity": {"value": 1}}
+    with pytest.raises(PathError, match=r"dose\[x\] has no type for a string value"):
+        set_path(request, "dosageInstruction[0].doseAndRate[0].dose", "ten", value_type="string")
+    with pytest.raises(PathError, match="MedicationRequest has no element 'dosage'"):
+        set_path(request, "dosage[0].text", "x", value_type="string")

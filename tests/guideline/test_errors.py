@@ -78,7 +78,7 @@ RULE_CASES = [
     ("regimen.yaml", "  days: [14, 21]\n  anc_below", "  days: [14, 22]\n  anc_below", "withholding.days", "is not a idarubicin day"),
     ("regimen.yaml", "    days: [14, 21]\n  cql:", "    days: [14, 28]\n  cql:", "withholding.override.days", "not a withholding day"),
     ("regimen.yaml", "    marrow_day: day14\n", "    marrow_day: day28\n", "withholding.override.marrow_day", "after the first day"),
-    ("regimen.yaml", "    - {day: 7, decision: \"Idarubicin Day 7 Decision\", give: \"Idarubicin Day 7 Indicated\", withhold: \"Idarubicin Day 7 Withheld\", indeterminate: \"Idarubicin Day 7 Indeterminate\", dose: \"Idarubicin Day 7 Dose\"}\n",
+    ("regimen.yaml", "    - {day: 7, decision: \"Idarubicin Day 7 Decision\", give: \"Idarubicin Day 7 Indicated\", withhold: \"Idarubicin Day 7 Withheld\", indeterminate: \"Idarubicin Day 7 Indeterminate\", undecided: \"Idarubicin Day 7 Undecided\", reason: \"Idarubicin Day 7 Reason\", supporting: \"Idarubicin Day 7 Supporting Information\", dose: \"Idarubicin Day 7 Dose\"}\n",
      "", "withholding.cql", "one entry per idarubicin day"),
     ("regimen.yaml", "      cns_status: positive\n", "      cns_status: negative\n", "intrathecal.regimens", "one for CNS negative"),
     ("regimen.yaml", "      substances: [cytarabine, hydrocortisone, methotrexate]", "      substances: [cytarabine, hydrocortisone, mtx]", "intrathecal.regimens[1].substances[2]", "not in terminology.substances"),

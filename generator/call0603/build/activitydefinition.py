@@ -15,6 +15,8 @@ from .metadata import UCUM, canonical_url, cite_text, cql_expression, days, json
 
 MEDICATION_REQUEST_ACTIVITY = "http://hl7.org/fhir/uv/cpg/StructureDefinition/cpg-medicationrequestactivity"
 SERVICE_REQUEST_ACTIVITY = "http://hl7.org/fhir/uv/cpg/StructureDefinition/cpg-servicerequestactivity"
+COMMUNICATION_ACTIVITY = "http://hl7.org/fhir/uv/cpg/StructureDefinition/cpg-communicationactivity"
+CPG_COMMUNICATION_REQUEST = "http://hl7.org/fhir/uv/cpg/StructureDefinition/cpg-communicationrequest"
 CRMI_SHAREABLE_ACTIVITY = "http://hl7.org/fhir/uv/crmi/StructureDefinition/crmi-shareableactivitydefinition"
 CPG_MEDICATION_REQUEST = "http://hl7.org/fhir/uv/cpg/StructureDefinition/cpg-medicationrequest"
 CPG_SERVICE_REQUEST = "http://hl7.org/fhir/uv/cpg/StructureDefinition/cpg-servicerequest"
@@ -28,6 +30,7 @@ ORDERED_DOSE_PATH = "dosageInstruction[0].doseAndRate[1].dose"
 UNIT_DISPLAY = {"mg/m2": "mg/m2", "[iU]/m2": "IU/m2"}
 ROUTE_WORDS = {"oral": "orally", "intravenous": "IV", "intramuscular": "IM", "intrathecal": "intrathecally"}
 MARROW_EXAM = "marrow-exam"
+DECISION_NEEDED = "decision-needed"
 
 
 def activity_id(local: str) -> str:
@@ -208,6 +211,29 @@ def marrow_activity(guideline: Guideline) -> dict[str, Any]:
     return resource
 
 
+def decision_needed_activity(guideline: Guideline) -> dict[str, Any]:
+    """A message to the care team that a protocol decision cannot be made yet; the plan fills in the reason."""
+    resource = shareable(
+        guideline.package, "ActivityDefinition", activity_id(DECISION_NEEDED),
+        name="CALL0603DecisionNeeded", title="Protocol decision not yet possible",
+        description=(
+            "Tells the care team that a protocol decision (an idarubicin dose, the intrathecal schedule) cannot be made "
+            "yet: it is pending until its day, or indeterminate because data it needs is missing or unusable. The "
+            "plan puts the Library's reason in the message, so an undecided item is never silently absent."
+        ),
+        profiles=(COMMUNICATION_ACTIVITY, CRMI_SHAREABLE_ACTIVITY),
+    )
+    resource.update({
+        "kind": "CommunicationRequest",
+        "profile": CPG_COMMUNICATION_REQUEST,
+        "code": {"coding": [{"system": CPG_ACTIVITY_TYPE, "code": "send-message", "display": "Send a message"}]},
+        "intent": "proposal",
+        "priority": "routine",
+        "doNotPerform": False,
+    })
+    return resource
+
+
 def build_activity_definitions(guideline: Guideline) -> list[dict[str, Any]]:
     """Every ActivityDefinition of the package, in a stable order."""
     regimen = guideline.regimen
@@ -215,4 +241,5 @@ def build_activity_definitions(guideline: Guideline) -> list[dict[str, Any]]:
     resources.append(hold_activity(guideline))
     resources += [intrathecal_activity(guideline.package, r, regimen.intrathecal.dose_note) for r in regimen.intrathecal.regimens]
     resources.append(marrow_activity(guideline))
+    resources.append(decision_needed_activity(guideline))
     return resources

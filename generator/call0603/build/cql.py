@@ -172,8 +172,9 @@ def plan_defines(guideline: Guideline) -> list[str]:
     r = guideline.regimen
     names = [a.ordered_dose_define for a in r.agents]
     for e in r.withholding.decisions:
-        names += [e.give_define, e.withhold_define, e.indeterminate_define, e.dose_define]
-    names += [it.condition_define for it in r.intrathecal.regimens] + [r.intrathecal.undetermined_define]
+        names += [e.give_define, e.withhold_define, e.indeterminate_define, e.undecided_define, e.reason_define,
+                  e.supporting_define, e.dose_define]
+    names += [it.condition_define for it in r.intrathecal.regimens] + [r.intrathecal.undetermined_define, r.intrathecal.reason_define]
     names += [m.condition_define for m in r.marrow_exams if m.condition_define]
     names += [guideline.package.defines["bsa"], guideline.package.defines["eligible"]]
     return names

@@ -12,13 +12,15 @@ from __future__ import annotations
 from typing import Any
 
 from ..guideline.model import Agent, Guideline, IdarubicinDay, PackageInfo
-from .activitydefinition import MARROW_EXAM, ORDERED_DOSE_PATH, activity_canonical, daily_timing, hold_id
+from .activitydefinition import DECISION_NEEDED, MARROW_EXAM, ORDERED_DOSE_PATH, activity_canonical, daily_timing, hold_id
 from .metadata import cite_text, cql_expression, days, library_reference, shareable
 
 COMPUTABLE_PLAN = "http://hl7.org/fhir/uv/cpg/StructureDefinition/cpg-computableplandefinition"
 CRMI_SHAREABLE_PLAN = "http://hl7.org/fhir/uv/crmi/StructureDefinition/crmi-shareableplandefinition"
 PLAN_TYPE = "http://terminology.hl7.org/CodeSystem/plan-definition-type"
 ROOT_ACTION = "reinduction"
+#: Where the reason goes in the message an undecided item sends.
+MESSAGE_PATH = "payload[0].content"
 
 
 def on_day(day: int) -> list[dict[str, Any]]:
@@ -48,15 +50,26 @@ def _dose_action(package: PackageInfo, agent: Agent, day: int, define: str) -> d
     }
 
 
+def _dynamic(package: PackageInfo, path: str, define: str) -> dict[str, Any]:
+    return {"path": path, "expression": cql_expression(package, define)}
+
+
 def _decided_dose(guideline: Guideline, agent: Agent, entry: IdarubicinDay) -> dict[str, Any]:
-    """Give or withhold on one day: two actions with mutually exclusive conditions; neither when undecided."""
+    """Give, withhold, or not decided on one day: three actions with mutually exclusive conditions.
+
+    The request to give or to hold points at what it rests on (`supportingInformation`); the hold carries the
+    day's reason (`reasonCode.text`); an undecided day (indeterminate, or pending until the day) is an action of
+    its own whose description is the reason, so it is never silently missing from the plan.
+    """
     package, rule = guideline.package, guideline.regimen.withholding
     rationale = " ".join(rule.rationale.split()) if entry.conditional else (
         f"Study day {entry.day} has no count rule: {agent.title.lower()} is withheld only on or after a recorded date of death."
     )
     day = entry.day
+    supporting = _dynamic(package, "supportingInformation", entry.supporting_define)
     give = _dose_action(package, agent, day, entry.dose_define)
     give.update({"id": f"{agent.id}-day-{day}-give", "title": f"Give {agent.title.lower()}, study day {day}", "condition": _applicability(package, entry.give_define)})
+    give["dynamicValue"] = [*give["dynamicValue"], supporting]
     hold = {
         "id": f"{agent.id}-day-{day}-withhold",
         "title": f"Withhold {agent.title.lower()}, study day {day}",
@@ -64,13 +77,20 @@ def _decided_dose(guideline: Guideline, agent: Agent, entry: IdarubicinDay) -> d
         "condition": _applicability(package, entry.withhold_define),
         "relatedAction": on_day(day),
         "definitionCanonical": activity_canonical(package, hold_id(agent.id)),
+        "dynamicValue": [_dynamic(package, "reasonCode[0].text", entry.reason_define), supporting],
+    }
+    undecided = {
+        "id": f"{agent.id}-day-{day}-undecided",
+        "title": f"{agent.title}, study day {day}: not decided",
+        "textEquivalent": f"{agent.title} on study day {day} is not decided yet (pending or indeterminate): see the reason.",
+        "condition": _applicability(package, entry.undecided_define),
+        "relatedAction": on_day(day),
+        "definitionCanonical": activity_canonical(package, DECISION_NEEDED),
+        "dynamicValue": [_dynamic(package, MESSAGE_PATH, entry.reason_define)],
     }
     return _group(
-        f"{agent.id}-day-{day}", f"{agent.title}, study day {day}", [give, hold], selection="at-most-one",
-        description=(
-            f"{rationale} When neither action applies the decision is pending or indeterminate; "
-            f"the Library define \"{entry.decision_define}\" gives it with its reason."
-        ),
+        f"{agent.id}-day-{day}", f"{agent.title}, study day {day}", [give, hold, undecided], selection="at-most-one",
+        description=f"{rationale} The Library define \"{entry.decision_define}\" gives the decision with its reason.",
     )
 
 
@@ -123,6 +143,9 @@ def _intrathecal_action(guideline: Guideline) -> dict[str, Any]:
             "the intrathecal schedule depends on it, so CNS status must be established first."
         ),
         "condition": _applicability(package, it.undetermined_define),
+        "relatedAction": on_day(0),
+        "definitionCanonical": activity_canonical(package, DECISION_NEEDED),
+        "dynamicValue": [_dynamic(package, MESSAGE_PATH, it.reason_define)],
     })
     return _group("intrathecal", "Intrathecal therapy by CNS status", children, selection="exactly-one")
 

@@ -28,6 +28,10 @@ EXPECTED_PROFILES: dict[str, tuple[str, ...]] = {
         "http://hl7.org/fhir/uv/cpg/StructureDefinition/cpg-medicationrequestactivity",
         "http://hl7.org/fhir/uv/crmi/StructureDefinition/crmi-shareableactivitydefinition",
     ),
+    "ActivityDefinition/CommunicationRequest": (
+        "http://hl7.org/fhir/uv/cpg/StructureDefinition/cpg-communicationactivity",
+        "http://hl7.org/fhir/uv/crmi/StructureDefinition/crmi-shareableactivitydefinition",
+    ),
     "ActivityDefinition/ServiceRequest": (
         "http://hl7.org/fhir/uv/cpg/StructureDefinition/cpg-servicerequestactivity",
         "http://hl7.org/fhir/uv/crmi/StructureDefinition/crmi-shareableactivitydefinition",

@@ -15,7 +15,7 @@ import datetime as _dt
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Mapping
 
-from .fhirvalue import PathError, set_path, to_fhir
+from .fhirvalue import PathError, fhir_type_of, set_path, to_fhir
 
 #: Answers one FHIR Expression (language, expression, reference) with a CQL value.
 Evaluate = Callable[[Mapping[str, Any]], Any]
@@ -140,19 +140,27 @@ def _timing(action: dict[str, Any], start: _dt.date) -> dict[str, Any]:
     return {"timingTiming": timing}
 
 
+#: Request kinds this $apply builds, and whether the kind has R4's `intent` and `instantiatesCanonical`.
+_KINDS = {"MedicationRequest": True, "ServiceRequest": True, "CommunicationRequest": False}
+
+
 def _request(ad: dict[str, Any], action: dict[str, Any], request_id: str, timing: dict[str, Any], run: _Run) -> dict[str, Any]:
     """The request an ActivityDefinition describes, for this subject and day (R4 ActivityDefinition $apply)."""
     kind = ad.get("kind")
+    if kind not in _KINDS:
+        raise ApplyError(f"ActivityDefinition '{ad.get('id')}': kind '{kind}' is not supported by this $apply")
     subject = {"reference": run.subject}
-    canonical = f"{ad['url']}|{ad['version']}" if ad.get("version") else ad["url"]
-    request: dict[str, Any] = {"resourceType": kind, "id": request_id, "status": "draft",
-                               "intent": ad.get("intent", "proposal"), "subject": subject,
-                               "instantiatesCanonical": [canonical]}
+    request: dict[str, Any] = {"resourceType": kind, "id": request_id, "status": "draft"}
+    if _KINDS[kind]:
+        canonical = f"{ad['url']}|{ad['version']}" if ad.get("version") else ad["url"]
+        request.update(intent=ad.get("intent", "proposal"), instantiatesCanonical=[canonical])
+    request["subject"] = subject
     if ad.get("priority"):
         request["priority"] = ad["priority"]
     if ad.get("doNotPerform"):
         request["doNotPerform"] = True
     renamed = _hoist_contained(ad, request_id, run)
+    on_day = timing.get("timingDateTime")
     if kind == "MedicationRequest":
         if "productCodeableConcept" in ad:
             request["medicationCodeableConcept"] = copy.deepcopy(ad["productCodeableConcept"])
@@ -164,29 +172,26 @@ def _request(ad: dict[str, Any], action: dict[str, Any], request_id: str, timing
             raise ApplyError(f"ActivityDefinition '{ad.get('id')}': a MedicationRequest needs a product")
         dosage = copy.deepcopy(ad.get("dosage", []))
         for d in dosage:
-            if "timingDateTime" in timing:
-                d.setdefault("timing", {"event": [timing["timingDateTime"]]})
-            else:
-                d.setdefault("timing", timing["timingTiming"])
+            d.setdefault("timing", {"event": [on_day]} if on_day else timing["timingTiming"])
         if dosage:
             request["dosageInstruction"] = dosage
     elif kind == "ServiceRequest":
         if "code" not in ad:
             raise ApplyError(f"ActivityDefinition '{ad.get('id')}': a ServiceRequest needs a code")
         request["code"] = copy.deepcopy(ad["code"])
-        for key in ("bodySite",):
-            if key in ad:
-                request[key] = copy.deepcopy(ad[key])
-        if "timingDateTime" in timing:
-            request["occurrenceDateTime"] = timing["timingDateTime"]
-        else:
-            request["occurrenceTiming"] = timing["timingTiming"]
+        if "bodySite" in ad:
+            request["bodySite"] = copy.deepcopy(ad["bodySite"])
+        request.update({"occurrenceDateTime": on_day} if on_day else {"occurrenceTiming": timing["timingTiming"]})
     else:
-        raise ApplyError(f"ActivityDefinition '{ad.get('id')}': kind '{kind}' is not supported by this $apply")
+        if "code" in ad:
+            request["category"] = [copy.deepcopy(ad["code"])]
+        if on_day:
+            request["occurrenceDateTime"] = on_day
     for source in (ad, action):
         for dynamic in source.get("dynamicValue", []):
+            value = run.evaluate(dynamic["expression"])
             try:
-                set_path(request, dynamic["path"], to_fhir(run.evaluate(dynamic["expression"])))
+                set_path(request, dynamic["path"], to_fhir(value), value_type=fhir_type_of(value))
             except PathError as e:
                 raise ApplyError(f"{source.get('resourceType', 'action')} '{source.get('id')}': {e}") from None
     return request

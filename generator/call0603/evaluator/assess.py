@@ -119,6 +119,14 @@ def ignored_for_error(evaluation: Evaluation) -> list[dict[str, str]]:
     return [{"resource": i["resource"], "why": i["why"]} for i in evaluation.results[IGNORED] or [] if i["kind"] == "error"]
 
 
+def refuse_errors(evaluation: Evaluation) -> None:
+    """Under `--strict`, a resource set aside for an error in the data refuses the whole input."""
+    errors = ignored_for_error(evaluation)
+    if errors:
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise InputRefused(evaluation.patient.source, f"--strict: {errors[0]['resource']}: {errors[0]['why']}{more}")
+
+
 def assess_patient(
     patient: PatientInput,
     *,
@@ -130,10 +138,7 @@ def assess_patient(
     """The assessment report for one patient (InputRefused when the data cannot be used, or under `strict`)."""
     evaluation = evaluate_patient(patient, start=start, as_of=as_of, context=context)
     if strict:
-        errors = ignored_for_error(evaluation)
-        if errors:
-            raise InputRefused(patient.source, f"--strict: {errors[0]['resource']}: {errors[0]['why']}"
-                               + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""))
+        refuse_errors(evaluation)
     return report_from(evaluation, context)
 
 

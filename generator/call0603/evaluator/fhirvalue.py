@@ -10,6 +10,7 @@ from ..cql import Code, Concept, Tuple
 from ..cql.datatypes.datetime import Date, DateTime, Time
 from ..cql.datatypes.interval import Interval
 from ..cql.datatypes.quantity import Quantity
+from ..cql.fhir.model import MODEL, choice_key
 
 UCUM = "http://unitsofmeasure.org"
 
@@ -26,6 +27,24 @@ def number(value: Decimal | int) -> int | float:
     if isinstance(value, int):
         return int(value)
     return int(value) if value == value.to_integral_value() and value.as_tuple().exponent >= 0 else float(value)
+
+
+#: The FHIR type of a CQL value, for choosing the JSON name of a choice element (dose[x] + Quantity → doseQuantity).
+#: SimpleQuantity and the like are profiles of these types and share their JSON name.
+_FHIR_TYPES: tuple[tuple[type, str], ...] = (
+    (bool, "boolean"), (int, "integer"), (Decimal, "decimal"), (str, "string"), (Quantity, "Quantity"),
+    (Code, "Coding"), (Concept, "CodeableConcept"), (DateTime, "dateTime"), (Date, "date"), (Time, "time"),
+    (Interval, "Period"),
+)
+_ALIASES = {"SimpleQuantity": "Quantity", "MoneyQuantity": "Quantity", "Age": "Quantity", "Duration": "Quantity"}
+
+
+def fhir_type_of(value: Any) -> str | None:
+    """The FHIR type name a CQL value is written as (None for FHIR data already in JSON form)."""
+    for python_type, name in _FHIR_TYPES:
+        if isinstance(value, python_type):
+            return name
+    return None
 
 
 def to_fhir(value: Any) -> Any:
@@ -63,29 +82,51 @@ def to_fhir(value: Any) -> Any:
 _STEP = re.compile(r"^([A-Za-z][A-Za-z0-9]*)(?:\[(\d+)\])?$")
 
 
-def set_path(target: dict[str, Any], path: str, value: Any) -> None:
+def _element_name(owner: str | None, name: str, value_type: str | None, path: str) -> tuple[str, str | None]:
+    """The JSON name of element `name` of FHIR type `owner` for a value of `value_type`, and the element's type."""
+    if owner is None or not MODEL.has(owner):
+        return name, None
+    spec = MODEL.element(owner, name)
+    if spec is None:
+        raise PathError(f"dynamicValue path '{path}': {owner} has no element '{name}'")
+    if isinstance(spec, tuple) and spec[0] == "choice":
+        chosen = [t for t in spec[1] if value_type is not None and _ALIASES.get(t, t) == value_type]
+        if not chosen:
+            raise PathError(f"dynamicValue path '{path}': {owner}.{name}[x] has no type for a {value_type or 'JSON'} value "
+                            f"(it takes {', '.join(spec[1])})")
+        return choice_key(name, _ALIASES.get(chosen[0], chosen[0])), chosen[0]
+    return name, spec[1] if isinstance(spec, tuple) else spec
+
+
+def set_path(target: dict[str, Any], path: str, value: Any, *, value_type: str | None = None) -> None:
     """Set `value` at a dotted path with optional indexes (`dosageInstruction[0].doseAndRate[1].dose`).
 
-    Missing objects and list slots are created; a list element named without an index is element 0. A null value
-    removes nothing and sets nothing (FHIR has no nulls).
+    Missing objects and list slots are created; a list element named without an index is element 0. When `target`
+    is a FHIR resource, element types come from the FHIR R4 model, so a choice element takes the JSON name of the
+    value's type (`dose` + a Quantity → `doseQuantity`) and an unknown element is an error. A null value sets
+    nothing (FHIR has no nulls).
     """
     if value is None:
         return
     steps = path.split(".")
     node: Any = target
+    owner: str | None = target.get("resourceType") if isinstance(target.get("resourceType"), str) else None
     for i, step in enumerate(steps):
         m = _STEP.match(step)
         if not m:
             raise PathError(f"dynamicValue path '{path}': '{step}' is not a name or name[index]")
-        name, index = m.group(1), m.group(2)
         last = i == len(steps) - 1
+        name, owner = _element_name(owner, m.group(1), value_type if last else None, path)
+        index = m.group(2)
         if index is None:
             if last:
                 node[name] = value
                 return
             child = node.get(name)
             if isinstance(child, list):
-                child = child[0] if child else child.append({}) or child[0]
+                if not child:
+                    child.append({})
+                child = child[0]
             elif child is None:
                 child = node[name] = {}
             node = child

@@ -230,8 +230,9 @@ def _unique_defines(doc: Mapping[str, Any]) -> Iterator[Finding]:
     names += [("package", ("library", "defines", k), v) for k, v in doc["package"]["library"]["defines"].items()]
     names += [("regimen", ("agents", i, "cql", "ordered_dose"), a["cql"]["ordered_dose"]) for i, a in enumerate(reg["agents"])]
     for i, entry in enumerate(reg["withholding"]["cql"]):
-        names += [("regimen", ("withholding", "cql", i, k), entry[k]) for k in ("decision", "give", "withhold", "indeterminate", "dose")]
+        names += [("regimen", ("withholding", "cql", i, k), entry[k]) for k in ("decision", "give", "withhold", "indeterminate", "undecided", "reason", "supporting", "dose")]
     names.append(("regimen", ("intrathecal", "cql", "undetermined"), reg["intrathecal"]["cql"]["undetermined"]))
+    names.append(("regimen", ("intrathecal", "cql", "reason"), reg["intrathecal"]["cql"]["reason"]))
     names += [("regimen", ("intrathecal", "regimens", i, "cql", "condition"), r["cql"]["condition"]) for i, r in enumerate(reg["intrathecal"]["regimens"])]
     for i, exam in enumerate(reg["marrow_exams"]):
         names += [("regimen", ("marrow_exams", i, "cql", k), v) for k, v in exam["cql"].items()]

@@ -107,7 +107,8 @@ def _regimen(raw: Mapping[str, Any], terms: Terminology, settings: Settings) -> 
         override_marrow=hold["override"]["marrow_day"], override_status=hold["override"]["status"],
         override_days=tuple(hold["override"]["days"]), scope=settings.withholding_scope,
         decisions=tuple(
-            IdarubicinDay(e["day"], e["day"] in hold["days"], e["decision"], e["give"], e["withhold"], e["indeterminate"], e["dose"])
+            IdarubicinDay(e["day"], e["day"] in hold["days"], e["decision"], e["give"], e["withhold"], e["indeterminate"],
+                          e["undecided"], e["reason"], e["supporting"], e["dose"])
             for e in hold["cql"]
         ),
         rationale=hold["rationale"], cite=_cite(hold["cite"]),
@@ -123,6 +124,7 @@ def _regimen(raw: Mapping[str, Any], terms: Terminology, settings: Settings) -> 
             for r in it["regimens"]
         ),
         dose_note=it["dose_note"], undetermined_define=it["cql"]["undetermined"],
+        reason_define=it["cql"]["reason"],
     )
     exams = tuple(
         MarrowExam(

@@ -105,6 +105,9 @@ class IdarubicinDay:
     give_define: str
     withhold_define: str
     indeterminate_define: str
+    undecided_define: str
+    reason_define: str
+    supporting_define: str
     dose_define: str
 
 
@@ -153,6 +156,7 @@ class Intrathecal:
     regimens: tuple[IntrathecalRegimen, ...]
     dose_note: str
     undetermined_define: str
+    reason_define: str
 
     def for_status(self, status: str) -> IntrathecalRegimen:
         """The regimen for CNS status `positive` or `negative`."""
