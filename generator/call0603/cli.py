@@ -21,6 +21,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "call0603.cql.conformance.command",
     "call0603.build.cli",
     "call0603.cohort.commands",
+    "call0603.evaluator.commands",
 )
 
 

@@ -49,7 +49,7 @@ def _strings(values: Iterable[str]) -> str:
     return "{ " + items + " }"
 
 
-def _unit_name(unit: str) -> str:
+def unit_function_name(unit: str) -> str:
     return dict(QUANTITY_UNITS)[unit]
 
 
@@ -108,7 +108,7 @@ def _render(guideline: Guideline, template: str) -> str:
         "num": _num,
         "strings": _strings,
         "vs": value_set_title,
-        "unit_name": _unit_name,
+        "unit_name": unit_function_name,
         "day_list": _day_list,
         "site_title": _site_title,
         "bsa_expression": bsa_expression,

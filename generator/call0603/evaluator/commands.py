@@ -1,0 +1,119 @@
+"""`call0603 apply` and `call0603 assess`: the evaluator's command line (a contract scripts and test kits call).
+
+Exit 0 on success, 2 when the input is refused (one line on stderr naming the file and the reason, nothing on
+stdout), 1 when the package itself cannot be loaded or applied.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import sys
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+import typer
+
+from .apply import ApplyError
+from .context import PackageError
+
+REFUSED = 2
+FAILED = 1
+
+INPUT_HELP = "A FHIR Bundle (collection, transaction, batch, searchset) or a folder of Bulk Data NDJSON files."
+SUBJECT_HELP = "The Patient id (needed when INPUT holds more than one Patient)."
+START_HELP = "Day 0 of reinduction, YYYY-MM-DD (default: the start of the patient's CarePlan for this package)."
+AS_OF_HELP = "The evaluation date, YYYY-MM-DD: data after it is not seen (default: today)."
+STRICT_HELP = "Refuse the input when any resource is unusable (bad unit, no value, bad date) instead of ignoring it."
+
+
+def _dates(start: str | None, as_of: str | None) -> tuple[_dt.date | None, _dt.date]:
+    from .inputs import parse_date
+
+    return (parse_date(start, "--start", "command line") if start is not None else None,
+            parse_date(as_of, "--as-of", "command line") if as_of is not None else _dt.date.today())
+
+
+def _run(work: Callable[[], Any]) -> Any:
+    """Run `work`, turning a refusal or a package problem into one line on stderr and the contract's exit code."""
+    from .inputs import InputRefused
+
+    try:
+        return work()
+    except InputRefused as refused:
+        typer.echo(f"call0603: {refused.source}: {refused.reason}", err=True)
+        raise typer.Exit(REFUSED) from None
+    except (PackageError, ApplyError) as problem:
+        typer.echo(f"call0603: {problem}", err=True)
+        raise typer.Exit(FAILED) from None
+
+
+def _dump(document: Any) -> str:
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def apply_command(
+    input: Path = typer.Argument(..., help=INPUT_HELP, show_default=False),
+    subject: Optional[str] = typer.Option(None, "--subject", help=SUBJECT_HELP),
+    start: Optional[str] = typer.Option(None, "--start", help=START_HELP),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help=AS_OF_HELP),
+    out: Optional[Path] = typer.Option(None, "--out", help="Write the CarePlan here instead of stdout."),
+    strict: bool = typer.Option(False, "--strict", help=STRICT_HELP),
+) -> None:
+    """PlanDefinition $apply for one patient: an R4 CarePlan with its RequestGroup and requests."""
+
+    def work() -> dict[str, Any]:
+        from .careplan import careplan_for
+        from .context import load_context
+        from .inputs import load_patient
+
+        day0, when = _dates(start, as_of)
+        patient = load_patient(input, subject)
+        return careplan_for(patient, start=day0, as_of=when, context=load_context(), strict=strict)
+
+    careplan = _run(work)
+    if out is None:
+        sys.stdout.write(_dump(careplan))
+    else:
+        out.write_text(_dump(careplan), encoding="utf-8")
+
+
+def assess_command(
+    input: Path = typer.Argument(..., help=INPUT_HELP, show_default=False),
+    subject: Optional[str] = typer.Option(None, "--subject", help=SUBJECT_HELP),
+    start: Optional[str] = typer.Option(None, "--start", help=START_HELP),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help=AS_OF_HELP),
+    as_json: bool = typer.Option(False, "--json", help="Print the assessment report as JSON (assessment-report.md)."),
+    explain: bool = typer.Option(False, "--explain", help="Add the decision trace: defines, inputs, thresholds, ignored."),
+    strict: bool = typer.Option(False, "--strict", help=STRICT_HELP),
+) -> None:
+    """The assessment report for one patient: every decision with its reason and evidence."""
+
+    def work() -> tuple[dict[str, Any], dict[str, Any] | None]:
+        from .assess import evaluate_patient, refuse_errors, report_from
+        from .context import load_context
+        from .explain import trace
+        from .inputs import load_patient
+
+        day0, when = _dates(start, as_of)
+        context = load_context()
+        evaluation = evaluate_patient(load_patient(input, subject), start=day0, as_of=when, context=context)
+        if strict:
+            refuse_errors(evaluation)
+        return report_from(evaluation, context), (trace(evaluation, context) if explain else None)
+
+    report, decision_trace = _run(work)
+    if as_json:
+        sys.stdout.write(_dump({**report, "trace": decision_trace} if decision_trace is not None else report))
+        return
+    from .render import render_report, render_trace
+
+    render_report(report)
+    if decision_trace is not None:
+        render_trace(decision_trace)
+
+
+def register(app: typer.Typer) -> None:
+    """Add `apply` and `assess` to the call0603 command line."""
+    app.command("apply")(apply_command)
+    app.command("assess")(assess_command)

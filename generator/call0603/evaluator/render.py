@@ -1,0 +1,87 @@
+"""The assessment report and its trace as terminal tables (rich), for people; `--json` is for programs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+#: Colours by decision word: what to do stands out, what is not known is never mistaken for a decision.
+STYLES = {
+    "give": "green", "eligible": "green", "met": "green", "RER": "green", "negative": "green",
+    "withhold": "bold red", "not-eligible": "red", "not-met": "red", "induction-failure": "red",
+    "induction-death": "bold red", "positive": "red", "SER": "yellow",
+    "indeterminate": "bold yellow", "missing": "yellow", "pending": "dim", "not-indicated": "dim",
+}
+
+
+def _word(value: Any) -> str:
+    text = "—" if value is None else str(value)
+    style = STYLES.get(text)
+    return f"[{style}]{text}[/{style}]" if style else text
+
+
+def _why(decision: Any) -> str:
+    if not isinstance(decision, dict):
+        return ""
+    if decision.get("reasons"):
+        return "; ".join(decision["reasons"])
+    return decision.get("reason") or ""
+
+
+def _dose(decision: dict[str, Any]) -> str:
+    dose = decision.get("dose")
+    return f"{dose['value']:.2f} {dose['unit']}" if isinstance(dose, dict) else "—"
+
+
+def render_report(report: dict[str, Any], console: Console | None = None) -> None:
+    """Print the report: one table of decisions, then the resources set aside."""
+    console = console or Console()
+    console.print(f"[bold]{report['subject']}[/bold]  day 0 {report['start']}  as of {report['asOf']}  "
+                  f"(study day {report['studyDay']})")
+    table = Table(show_lines=False, expand=False)
+    table.add_column("decision")
+    table.add_column("value")
+    table.add_column("detail")
+    table.add_column("why", overflow="fold")
+    for key, label in (("eligibility", "eligibility"), ("relapseTiming", "relapse timing"), ("riskGroup", "risk group"),
+                       ("cytogeneticGroup", "cytogenetics"), ("cnsStatus", "CNS status")):
+        d = report.get(key) or {}
+        detail = f"{d['monthsFromDiagnosis']} months" if d.get("monthsFromDiagnosis") is not None else ""
+        table.add_row(label, _word(d.get("value")), detail, _why(d))
+    bsa = report.get("bsa") or {}
+    table.add_row("BSA", f"{bsa['value']:.2f} m2" if bsa.get("value") is not None else _word(None),
+                  bsa.get("formula", ""), _why(bsa))
+    for day, d in (report.get("marrow") or {}).items():
+        blasts = f"{d['blastPercent']} % blasts" if d.get("blastPercent") is not None else ""
+        table.add_row(f"marrow {day}", _word(d.get("value")), blasts, _why(d))
+    for day, d in (report.get("idarubicin") or {}).items():
+        table.add_row(f"idarubicin {day}", _word(d.get("value")), _dose(d), _why(d))
+    for key, label in (("cr2", "CR2"), ("response", "response")):
+        d = report.get(key) or {}
+        table.add_row(label, _word(d.get("value")), "", _why(d))
+    for name, d in (report.get("toxicity") or {}).items():
+        grade = d.get("grade") if isinstance(d, dict) else None
+        table.add_row(name, "—" if grade is None else f"grade {grade}", "CTCAE v4.0", "")
+    console.print(table)
+    ignored = report.get("ignored") or []
+    if ignored:
+        console.print(f"[yellow]{len(ignored)} resource(s) ignored:[/yellow]")
+        for item in ignored:
+            console.print(f"  {item['resource']}: {item['why']}")
+
+
+def render_trace(trace: dict[str, Any], console: Console | None = None) -> None:
+    """Print the decision trace: each decision's define, inputs (received → converted) and thresholds."""
+    console = console or Console()
+    console.print("[bold]Decision trace[/bold]")
+    for d in trace["decisions"]:
+        console.print(f"[bold]{d['decision']}[/bold] = {_word(d.get('value'))}   (define \"{d['define']}\")")
+        for item in d["inputs"]:
+            seen = " → ".join(x for x in (item.get("received"), item.get("converted")) if x)
+            console.print(f"    {item['resource']}  {item.get('date', '')}  {seen}")
+        for limit in d["thresholds"]:
+            console.print(f"    [dim]rule: {limit}[/dim]")
+    for item in trace["ignored"]:
+        console.print(f"[yellow]ignored[/yellow] {item['resource']}: {item['why']} ({item['kind']})")
