@@ -32,6 +32,13 @@ define "Inexact Root": Power(2.0, 0.5)
 define "Union Chain": {1, 2} union ({2, 3} union {3, 1, 4}) union {4, 5}
 define "Union Of Nulls": (null as List<Integer>) union {1, 1} union (null as List<Integer>)
 define "Union All Null": (null as List<Integer>) union (null as List<Integer>)
+define "Sorted Dates": ({ @2024-01-03, null, @2024-01-01, @2024-01-02 }) D sort asc
+define "Sorted Dates Desc": ({ @2024-01-03, null, @2024-01-01, @2024-01-02 }) D sort desc
+define "Mixed Precision": ({ @2024-01-02, @2024-01, @2024-01-01 }) D sort asc
+define "Two Keys": ({ Tuple { t: @2024-01-02T10:00:00+01:00, id: 'b' }, Tuple { t: @2024-01-01T10:00:00+01:00, id: 'c' },
+  Tuple { t: @2024-01-02T10:00:00+01:00, id: 'a' }, Tuple { t: null as DateTime, id: 'z' } }) T sort by t desc, id
+define "Offsets": ({ Tuple { t: @2024-01-01T10:00:00+02:00, id: 'x' }, Tuple { t: @2024-01-01T09:30:00Z, id: 'y' } }) T sort by t
+define "Numbers": ({ 2.5, 1, null, 3 }) N sort desc
 define "Union Of Tuples": { Tuple { a: 1, b: 'x' } } union { Tuple { a: 1, b: 'x' }, Tuple { a: 1, b: null } }
 """
 
@@ -148,3 +155,27 @@ def test_a_chain_of_unions_is_one_distinct_pass(eng) -> None:
     assert _one(eng, "Union Of Nulls") == [1]
     assert _one(eng, "Union All Null") is None
     assert _one(eng, "Union Of Tuples") == [{"a": 1, "b": "x"}, {"a": 1, "b": None}]
+
+
+def test_sorting_on_plain_keys_orders_as_cql_comparison(eng) -> None:
+    assert [str(d) for d in _one(eng, "Sorted Dates")[1:]] == ["2024-01-01", "2024-01-02", "2024-01-03"]
+    assert _one(eng, "Sorted Dates")[0] is None and _one(eng, "Sorted Dates Desc")[-1] is None
+    assert [str(d) for d in _one(eng, "Mixed Precision")] == ["2024-01", "2024-01-01", "2024-01-02"]
+    assert [t["id"] for t in _one(eng, "Two Keys")] == ["a", "b", "c", "z"]
+    assert [t["id"] for t in _one(eng, "Offsets")] == ["x", "y"]
+    assert _one(eng, "Numbers") == [3, Decimal("2.5"), 1, None]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("2024-01-08T10:30:00+01:00", ((2024, 1, 8, 10, 30, 0), Decimal(1))),
+    ("2024-01-08T10:30:00Z", ((2024, 1, 8, 10, 30, 0), Decimal(0))),
+    ("2024-01-08T10:30:00", ((2024, 1, 8, 10, 30, 0), Decimal(-5))),
+    ("2024-01-08T10:30:00.5-05:30", ((2024, 1, 8, 10, 30, 0, 500), Decimal("-5.5"))),
+    ("2024-01-08T10:30:00+24:00", ((2024, 1, 8, 10, 30, 0), Decimal(24))),
+    ("2024-01-08", ((2024, 1, 8), Decimal(-5))),
+    ("2024-02-30T10:30:00Z", None), ("2024-01-08T24:00:00", None), ("2024-01-08T10:30:60Z", None),
+    ("2024-01-08T10:30:00+01:60", None), ("2024-01-08 10:30:00", None), ("2024-1-08T10:30:00Z", None),
+])
+def test_fhir_datetimes_parse_as_before(text, expected) -> None:
+    parsed = DateTime.parse(text, Decimal(-5))
+    assert (None if parsed is None else (parsed.parts, parsed.offset)) == expected

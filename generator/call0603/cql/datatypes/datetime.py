@@ -451,8 +451,26 @@ def _offset_hours(text: str) -> Decimal:
     return found
 
 
+def _seconds_with_offset(text: str) -> tuple[int, ...] | None:
+    """The components of 'YYYY-MM-DDThh:mm:ss' followed by '±hh:mm', 'Z' or nothing, read by the standard
+    library's ISO reader (which checks the calendar); None for any other text, or one it refuses."""
+    n = len(text)
+    if not (n == 19 or (n == 20 and text[19] == "Z") or (n == 25 and text[19] in "+-" and text[22] == ":" and text[23] <= "5")):
+        return None
+    if text[4] != "-" or text[7] != "-" or text[10] != "T" or text[13] != ":" or text[16] != ":":
+        return None
+    try:
+        moment = _dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second
+
+
 @lru_cache(maxsize=65_536)
 def _parse_datetime(text: str, default_offset: Decimal | None) -> DateTime | None:
+    parts = _seconds_with_offset(text) if text.isascii() else None
+    if parts is not None:
+        return DateTime(parts, default_offset if len(text) == 19 else _offset_hours(text[19:]))
     match = _SECOND_TEXT.fullmatch(text)
     if match is not None:
         year, month, day, hour, minute, second, fraction, zone = match.groups()

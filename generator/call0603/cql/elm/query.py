@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from contextlib import ExitStack
+from decimal import Decimal
 from functools import cmp_to_key
 from itertools import product
 from typing import Any, Callable
 
+from ..datatypes import datetime as dt
+from ..datatypes.long import Long
 from ..datatypes.tuple import Tuple
 from ..fhir.model import primitive_reader
 from ..fhir.properties import generic_getter
@@ -128,12 +131,43 @@ def _sorter(sort: dict[str, Any], compiler: Compiler, row_type: Type) -> Callabl
                 return read(value, ctx.timezone_offset) if read is not None and value is not None else value
             keys.append(by_expression)
     order = cmp_to_key(_compare_keys(directions))
+    pairs = list(zip(keys, directions))
 
     def run(ctx: Any, rows: list[Any]) -> list[Any]:
-        keyed = [(tuple(k(ctx, row) for k in keys), row) for row in rows]
+        if not rows:
+            return []
+        columns = [[k(ctx, row) for row in rows] for k in keys]
+        natives = [_native_keys(column) for column in columns]
+        if None not in natives:
+            positions = list(range(len(rows)))
+            for native, (_, ascending) in zip(reversed(natives), reversed(pairs)):
+                positions.sort(key=native.__getitem__, reverse=not ascending)  # type: ignore[union-attr]
+            return [rows[i] for i in positions]
+        keyed = [(row_keys, row) for row_keys, row in zip(zip(*columns), rows)]
         keyed.sort(key=order)
         return [row for _, row in keyed]
     return run
+
+
+_NUMBER_KINDS = frozenset({int, Long, Decimal})
+
+
+def _native_keys(values: list[Any]) -> list[tuple] | None:
+    """Python sort keys ordering the values as `sort_order` does, nulls first: for strings, numbers, and dates or
+    times of one precision (and one offset); None for anything else (sorted by CQL comparison instead)."""
+    kinds = {type(v) for v in values if v is not None}
+    if len(kinds) == 1 and kinds <= {str, dt.Date, dt.Time, dt.DateTime} or kinds <= _NUMBER_KINDS:
+        kind = next(iter(kinds), None)
+        if kind in (dt.Date, dt.Time, dt.DateTime):
+            known = [v for v in values if v is not None]
+            first = known[0]
+            if any(len(v.parts) != len(first.parts) for v in known):
+                return None
+            if kind is dt.DateTime and any(v.offset != first.offset for v in known):
+                return None
+            return [(0,) if v is None else (1, v.parts) for v in values]
+        return [(0,) if v is None else (1, v) for v in values]
+    return None
 
 
 class _Plan:
