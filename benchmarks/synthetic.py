@@ -103,3 +103,14 @@ def patient_bundles(count: int, seed: int = 603) -> Iterator[dict[str, Any]]:
     """Patients 0..count-1, one at a time."""
     for index in range(count):
         yield patient_bundle(index, seed)
+
+
+def package_bundles(count: int, seed: int = 603) -> Iterator[dict[str, Any]]:
+    """Patients 1..count of `call0603 synth`'s random population (the input contract's codes and units, missing and
+    unusable data included), each as one Bundle, for the package's own library."""
+    from call0603.cohort.synth.resources import patient_resources
+    from call0603.cohort.synth.writer import plans
+
+    for plan in plans(count, seed, paper=False):
+        yield {"resourceType": "Bundle", "type": "collection",
+               "entry": [{"fullUrl": f"urn:uuid:{r['id']}", "resource": r} for r in patient_resources(plan, seed)]}
