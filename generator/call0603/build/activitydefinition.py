@@ -113,21 +113,33 @@ def _dosage(agent: Agent) -> dict[str, Any]:
     return dosage
 
 
-def _medication_base(package: PackageInfo, local: str, title: str, description: str) -> dict[str, Any]:
+def _activity_base(
+    package: PackageInfo, local: str, title: str, description: str, *,
+    activity_profile: str, kind: str, request_profile: str, code: dict[str, Any], name: str | None = None,
+) -> dict[str, Any]:
+    """An ActivityDefinition's shared shape: shareable metadata, the CPG activity profile, kind, code, a proposal."""
     resource = shareable(
         package, "ActivityDefinition", activity_id(local),
-        name=f"CALL0603{_pascal(local)}", title=title, description=description,
-        profiles=(MEDICATION_REQUEST_ACTIVITY, CRMI_SHAREABLE_ACTIVITY),
+        name=name or f"CALL0603{_pascal(local)}", title=title, description=description,
+        profiles=(activity_profile, CRMI_SHAREABLE_ACTIVITY),
     )
     resource.update({
-        "kind": "MedicationRequest",
-        "profile": CPG_MEDICATION_REQUEST,
-        "code": {"coding": [{"system": CPG_ACTIVITY_TYPE, "code": "order-medication", "display": "Order a medication"}]},
+        "kind": kind,
+        "profile": request_profile,
+        "code": code,
         "intent": "proposal",
         "priority": "routine",
         "doNotPerform": False,
     })
     return resource
+
+
+def _medication_base(package: PackageInfo, local: str, title: str, description: str) -> dict[str, Any]:
+    return _activity_base(
+        package, local, title, description, activity_profile=MEDICATION_REQUEST_ACTIVITY, kind="MedicationRequest",
+        request_profile=CPG_MEDICATION_REQUEST,
+        code={"coding": [{"system": CPG_ACTIVITY_TYPE, "code": "order-medication", "display": "Order a medication"}]},
+    )
 
 
 def agent_activity(package: PackageInfo, agent: Agent) -> dict[str, Any]:
@@ -190,48 +202,25 @@ def marrow_activity(guideline: Guideline) -> dict[str, Any]:
     """The bone marrow examination as a ServiceRequest activity (the days come from the PlanDefinition)."""
     exams = guideline.regimen.marrow_exams
     procedure = guideline.terminology.procedures[MARROW_EXAM]
-    resource = shareable(
-        guideline.package, "ActivityDefinition", activity_id(MARROW_EXAM),
-        name="CALL0603MarrowExam", title="Bone marrow examination (morphology)",
-        description=(
-            "Bone marrow aspiration with a morphological lymphoblast count, classified M1/M2/M3, on study days "
-            + ", ".join(str(e.day) for e in exams)
-            + f" ({cite_text(exams[0].cite.section, exams[0].cite.quote)})."
-        ),
-        profiles=(SERVICE_REQUEST_ACTIVITY, CRMI_SHAREABLE_ACTIVITY),
+    return _activity_base(
+        guideline.package, MARROW_EXAM, "Bone marrow examination (morphology)",
+        "Bone marrow aspiration with a morphological lymphoblast count, classified M1/M2/M3, on study days "
+        + ", ".join(str(e.day) for e in exams) + f" ({cite_text(exams[0].cite.section, exams[0].cite.quote)}).",
+        activity_profile=SERVICE_REQUEST_ACTIVITY, kind="ServiceRequest", request_profile=CPG_SERVICE_REQUEST,
+        code={"coding": [_coding(procedure)], "text": "Bone marrow examination"}, name="CALL0603MarrowExam",
     )
-    resource.update({
-        "kind": "ServiceRequest",
-        "profile": CPG_SERVICE_REQUEST,
-        "code": {"coding": [_coding(procedure)], "text": "Bone marrow examination"},
-        "intent": "proposal",
-        "priority": "routine",
-        "doNotPerform": False,
-    })
-    return resource
 
 
 def decision_needed_activity(guideline: Guideline) -> dict[str, Any]:
     """A message to the care team that a protocol decision cannot be made yet; the plan fills in the reason."""
-    resource = shareable(
-        guideline.package, "ActivityDefinition", activity_id(DECISION_NEEDED),
-        name="CALL0603DecisionNeeded", title="Protocol decision not yet possible",
-        description=(
-            "Tells the care team that a protocol decision (an idarubicin dose, the intrathecal schedule) cannot be made "
-            "yet: it is pending until its day, or indeterminate because data it needs is missing or unusable. The "
-            "plan puts the Library's reason in the message, so an undecided item is never silently absent."
-        ),
-        profiles=(COMMUNICATION_ACTIVITY, CRMI_SHAREABLE_ACTIVITY),
+    return _activity_base(
+        guideline.package, DECISION_NEEDED, "Protocol decision not yet possible",
+        "Tells the care team that a protocol decision (an idarubicin dose, the intrathecal schedule) cannot be made "
+        "yet: it is pending until its day, or indeterminate because data it needs is missing or unusable. The plan "
+        "puts the Library's reason in the message, so an undecided item is never silently absent.",
+        activity_profile=COMMUNICATION_ACTIVITY, kind="CommunicationRequest", request_profile=CPG_COMMUNICATION_REQUEST,
+        code={"coding": [{"system": CPG_ACTIVITY_TYPE, "code": "send-message", "display": "Send a message"}]},
     )
-    resource.update({
-        "kind": "CommunicationRequest",
-        "profile": CPG_COMMUNICATION_REQUEST,
-        "code": {"coding": [{"system": CPG_ACTIVITY_TYPE, "code": "send-message", "display": "Send a message"}]},
-        "intent": "proposal",
-        "priority": "routine",
-        "doNotPerform": False,
-    })
-    return resource
 
 
 def build_activity_definitions(guideline: Guideline) -> list[dict[str, Any]]:
