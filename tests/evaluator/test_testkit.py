@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 import kit_support
 from call0603.cli import app
+from call0603.testkit.docs import DOC, blocks, rendered
 from call0603.testkit.run import check_careplan, check_expect, check_ignored, matches, run_python
 from call0603.testkit.scenarios import SCENARIOS, by_name
 from call0603.testkit.write import ASSESSMENT, CASE, KIT, dump_json, read_case, scenario_files
@@ -117,3 +118,10 @@ def test_the_command_prints_a_table_and_exits_non_zero_on_a_failure(tmp_path: Pa
     bad = CliRunner().invoke(app, ["test-kit", "--kit", str(tmp_path)])
     assert bad.exit_code == 1
     assert "cns-positive" in bad.output and "FAIL" in bad.output and "1 of 2 cases pass" in bad.output
+
+
+def test_the_docs_tables_are_up_to_date() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    assert rendered(text, blocks(kit_support.context().report_defines)) == text, "run `call0603 test-kit --update`"
+    for s in SCENARIOS:
+        assert f"| `{s.name}` |" in text

@@ -24,10 +24,11 @@ class EngineChoice(str, Enum):
 def update_kit(kit: Path = KIT) -> int:
     """Rewrite every scenario's folder (bundle, case.yaml, expected files from the evaluator); returns the count.
 
-    Folders of scenarios that no longer exist are removed. The expected files are the evaluator's output: the
+    Folders of scenarios that no longer exist are removed, and the tables of docs/test-kit.md are regenerated. The expected files are the evaluator's output: the
     hand-written `expect` values in case.yaml are what holds them to the spec.
     """
     from ..evaluator.context import load_context
+    from .docs import update_doc
     from .run import run_python
     from .scenarios import SCENARIOS
     from .write import read_case, write_expected, write_scenario
@@ -43,6 +44,7 @@ def update_kit(kit: Path = KIT) -> int:
         (outcome,) = run_python([read_case(folder)], context)
         if outcome.assessment is not None:
             write_expected(folder, outcome.assessment, outcome.careplan)
+    update_doc(context.report_defines)
     return len(SCENARIOS)
 
 
