@@ -17,9 +17,10 @@ def _structured_equal(pairs: tuple[tuple[object, object], ...]) -> bool | None:
     return True
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Code:
-    """A CQL System.Code: a code in a code system (version and display are informative)."""
+    """A CQL System.Code: a code in a code system (version and display are informative). Never changed once made
+    (not frozen, as a frozen dataclass is twice as slow to build and codes are built per resource)."""
 
     code: str | None
     system: str | None = None
@@ -43,9 +44,9 @@ class Code:
         return f"Code {{ code: {self.code!r}, system: {self.system!r} }}"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Concept:
-    """A CQL System.Concept: codes that mean the same thing, with an optional display."""
+    """A CQL System.Concept: codes that mean the same thing, with an optional display (never changed once made)."""
 
     codes: tuple[Code, ...]
     display: str | None = None

@@ -15,7 +15,7 @@ from ..datatypes.uncertainty import Uncertainty, combine
 from ..runtime.errors import CqlRuntimeError
 from ..runtime.types import named
 from .operands import binary, operands, unary
-from .registry import Compiled, Compiler, compiles
+from .registry import Compiled, Compiler, compiles, emits
 
 _TEMPORAL = (dt.Date, dt.DateTime, dt.Time)
 
@@ -299,24 +299,24 @@ def boundary(a: Any, digits: Any, high: bool) -> Any:
     return dt.high_boundary(a, field) if high else dt.low_boundary(a, field)
 
 
-compiles("Add")(binary(add))
-compiles("Subtract")(binary(subtract))
-compiles("Multiply")(binary(multiply))
-compiles("Divide")(binary(divide))
-compiles("TruncatedDivide")(binary(truncated_divide))
-compiles("Modulo")(binary(modulo))
-compiles("Negate")(unary(negate))
-compiles("Abs")(unary(absolute))
-compiles("Ceiling")(unary(_to_integer(ROUND_CEILING)))
-compiles("Floor")(unary(_to_integer(ROUND_FLOOR)))
-compiles("Truncate")(unary(_to_integer(ROUND_DOWN)))
-compiles("Ln")(unary(ln))
-compiles("Exp")(unary(exp))
-compiles("Log")(binary(log))
-compiles("Power")(binary(power))
-compiles("Precision")(unary(precision))
-compiles("Predecessor")(unary(points.predecessor))
-compiles("Successor")(unary(points.successor))
+emits("Add")(binary(add))
+emits("Subtract")(binary(subtract))
+emits("Multiply")(binary(multiply))
+emits("Divide")(binary(divide))
+emits("TruncatedDivide")(binary(truncated_divide))
+emits("Modulo")(binary(modulo))
+emits("Negate")(unary(negate))
+emits("Abs")(unary(absolute))
+emits("Ceiling")(unary(_to_integer(ROUND_CEILING)))
+emits("Floor")(unary(_to_integer(ROUND_FLOOR)))
+emits("Truncate")(unary(_to_integer(ROUND_DOWN)))
+emits("Ln")(unary(ln))
+emits("Exp")(unary(exp))
+emits("Log")(binary(log))
+emits("Power")(binary(power))
+emits("Precision")(unary(precision))
+emits("Predecessor")(unary(points.predecessor))
+emits("Successor")(unary(points.successor))
 
 
 @compiles("Round")

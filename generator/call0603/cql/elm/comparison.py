@@ -7,7 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Callable
 
 from ..runtime.types import is_system, signature
-from .registry import Compiled, Compiler, compiles
+from .registry import Emitter, emits
 
 _SIMPLE = (str, int, Decimal)
 _SPACE = re.compile(r"\s+")
@@ -110,69 +110,54 @@ def _elements_equal(a: list, b: list, same: Callable[[Any, Any], bool | None]) -
 # --- operators ---------------------------------------------------------------------------------------
 
 _PRIMITIVE = ("Integer", "Long", "Decimal", "String", "Boolean")
+_ORDERED = ("Integer", "Long", "Decimal", "String")
 
 
-def _operands(node: dict[str, Any], compiler: Compiler) -> tuple[Compiled, Compiled]:
-    left, right = node["operand"]
-    return compiler.compile(left), compiler.compile(right)
-
-
-def _primitive(node: dict[str, Any]) -> bool:
+def _typed(node: dict[str, Any], kinds: tuple[str, ...]) -> bool:
     sig = signature(node)
-    return len(sig) == 2 and all(is_system(t, *_PRIMITIVE) for t in sig)
+    return len(sig) == 2 and all(is_system(t, *kinds) for t in sig)
 
 
-@compiles("Equal")
-def _equal(node: dict[str, Any], compiler: Compiler) -> Compiled:
-    left, right = _operands(node, compiler)
-    if _primitive(node):
-        def fast(ctx: Any) -> bool | None:
-            a = left(ctx)
-            if a is None:
-                return None
-            b = right(ctx)
-            return None if b is None else a == b
-        return fast
-    return lambda ctx: equal(left(ctx), right(ctx))
+def _null_propagating(node: dict[str, Any], em: Emitter, operation: str) -> str:
+    """`a <operation> b` on the operands' values, null when either is null (the right one then not evaluated)."""
+    left, right = node["operand"]
+    a, b = em.temp(), em.temp()
+    return (f"(None if ({a} := {em.expr(left)}) is None else "
+            f"(None if ({b} := {em.expr(right)}) is None else {a} {operation} {b}))")
 
 
-@compiles("NotEqual")
-def _not_equal(node: dict[str, Any], compiler: Compiler) -> Compiled:
-    left, right = _operands(node, compiler)
-
-    def run(ctx: Any) -> bool | None:
-        same = equal(left(ctx), right(ctx))
-        return None if same is None else not same
-    return run
+@emits("Equal")
+def _equal(node: dict[str, Any], em: Emitter) -> str:
+    if _typed(node, _PRIMITIVE):
+        return _null_propagating(node, em, "==")
+    left, right = node["operand"]
+    return f"{em.constant(equal)}({em.expr(left)}, {em.expr(right)})"
 
 
-@compiles("Equivalent")
-def _equivalent(node: dict[str, Any], compiler: Compiler) -> Compiled:
-    left, right = _operands(node, compiler)
-    return lambda ctx: equivalent(left(ctx), right(ctx))
+@emits("NotEqual")
+def _not_equal(node: dict[str, Any], em: Emitter) -> str:
+    left, right = node["operand"]
+    same = em.temp()
+    return f"(None if ({same} := {em.constant(equal)}({em.expr(left)}, {em.expr(right)})) is None else not {same})"
 
 
-def _ordering(test: Callable[[int], bool], fast: Callable[[Any, Any], bool]) -> Callable[[dict[str, Any], Compiler], Compiled]:
-    def build(node: dict[str, Any], compiler: Compiler) -> Compiled:
-        left, right = _operands(node, compiler)
-        sig = signature(node)
-        if len(sig) == 2 and all(is_system(t, "Integer", "Long", "Decimal", "String") for t in sig):
-            def quick(ctx: Any) -> bool | None:
-                a = left(ctx)
-                if a is None:
-                    return None
-                b = right(ctx)
-                return None if b is None else fast(a, b)
-            return quick
-
-        def run(ctx: Any) -> bool | None:
-            order = compare(left(ctx), right(ctx))
-            return None if order is None else test(order)
-        return run
-    return build
+@emits("Equivalent")
+def _equivalent(node: dict[str, Any], em: Emitter) -> str:
+    left, right = node["operand"]
+    return f"{em.constant(equivalent)}({em.expr(left)}, {em.expr(right)})"
 
 
-compiles("Less")(_ordering(lambda o: o < 0, lambda a, b: a < b))
-compiles("LessOrEqual")(_ordering(lambda o: o <= 0, lambda a, b: a <= b))
-compiles("Greater")(_ordering(lambda o: o > 0, lambda a, b: a > b))
-compiles("GreaterOrEqual")(_ordering(lambda o: o >= 0, lambda a, b: a >= b))
+def _ordering(operation: str) -> Callable[[dict[str, Any], Emitter], str]:
+    def emit(node: dict[str, Any], em: Emitter) -> str:
+        if _typed(node, _ORDERED):
+            return _null_propagating(node, em, operation)
+        left, right = node["operand"]
+        order = em.temp()
+        return f"(None if ({order} := {em.constant(compare)}({em.expr(left)}, {em.expr(right)})) is None else {order} {operation} 0)"
+    return emit
+
+
+emits("Less")(_ordering("<"))
+emits("LessOrEqual")(_ordering("<="))
+emits("Greater")(_ordering(">"))
+emits("GreaterOrEqual")(_ordering(">="))

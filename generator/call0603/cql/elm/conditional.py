@@ -5,34 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 from .comparison import equal
-from .registry import Compiled, Compiler, compiles
+from .registry import Emitter, emits
 
 
-@compiles("If")
-def _if(node: dict[str, Any], compiler: Compiler) -> Compiled:
-    condition = compiler.compile(node["condition"])
-    then = compiler.compile(node["then"])
-    otherwise = compiler.compile(node["else"])
-    return lambda ctx: then(ctx) if condition(ctx) is True else otherwise(ctx)
+@emits("If")
+def _if(node: dict[str, Any], em: Emitter) -> str:
+    return f"({em.expr(node['then'])} if {em.expr(node['condition'])} is True else {em.expr(node['else'])})"
 
 
-@compiles("Case")
-def _case(node: dict[str, Any], compiler: Compiler) -> Compiled:
-    items = [(compiler.compile(i["when"]), compiler.compile(i["then"])) for i in node.get("caseItem") or ()]
-    otherwise = compiler.compile(node["else"])
+@emits("Case")
+def _case(node: dict[str, Any], em: Emitter) -> str:
+    code = em.expr(node["else"])
     if node.get("comparand") is None:
-        def searched(ctx: Any) -> Any:
-            for when, then in items:
-                if when(ctx) is True:
-                    return then(ctx)
-            return otherwise(ctx)
-        return searched
-    comparand = compiler.compile(node["comparand"])
-
-    def selected(ctx: Any) -> Any:
-        value = comparand(ctx)
-        for when, then in items:
-            if equal(value, when(ctx)) is True:
-                return then(ctx)
-        return otherwise(ctx)
-    return selected
+        for item in reversed(node.get("caseItem") or ()):
+            code = f"({em.expr(item['then'])} if {em.expr(item['when'])} is True else {code})"
+        return code
+    value = em.temp()
+    same = em.constant(equal)
+    for item in reversed(node.get("caseItem") or ()):
+        code = f"({em.expr(item['then'])} if {same}({value}, {em.expr(item['when'])}) is True else {code})"
+    return f"(({value} := {em.expr(node['comparand'])}), {code})[1]"

@@ -10,7 +10,7 @@ from ..datatypes import datetime as dt
 from ..datatypes.uncertainty import Uncertainty
 from ..runtime.errors import CqlRuntimeError
 from .operands import operands, unary
-from .registry import Compiled, Compiler, compiles
+from .registry import Compiled, Compiler, compiles, emits
 
 _DATE_FIELDS = ("year", "month", "day")
 _TIME_FIELDS = ("hour", "minute", "second", "millisecond")
@@ -103,9 +103,9 @@ def timezone_offset_from(value: Any) -> Decimal | None:
     return value.offset
 
 
-compiles("DateFrom")(unary(date_from))
-compiles("TimeFrom")(unary(time_from))
-compiles("TimezoneOffsetFrom")(unary(timezone_offset_from))
+emits("DateFrom")(unary(date_from))
+emits("TimeFrom")(unary(time_from))
+emits("TimezoneOffsetFrom")(unary(timezone_offset_from))
 
 
 @compiles("DateTimeComponentFrom")

@@ -18,7 +18,7 @@ from .arithmetic import add, subtract
 from .datetime import compare_points, point_comparison
 from .list import LIST_OPERATORS, union_lists
 from .operands import operands, unary
-from .registry import Compiled, Compiler, compiles
+from .registry import Compiled, Compiler, Emitter, compiles, emits
 
 _TEMPORAL = (dt.Date, dt.DateTime, dt.Time)
 
@@ -119,10 +119,6 @@ def proper_contains(interval: Interval | None, point: Any, precision: int | None
         return None
     interval = _typed(interval, point)
     return _and(_lt(interval.start(), point, precision), _lt(point, interval.end(), precision))
-
-
-def _not(value: bool | None) -> bool | None:
-    return None if value is None else not value
 
 
 def includes(a: Interval | None, b: Interval | None, precision: int | None = None) -> bool | None:
@@ -496,29 +492,28 @@ def _union_leaves(node: dict[str, Any]) -> list[dict[str, Any]]:
 def _shared(node_type: str, interval_fn: Callable[..., Any], uses_precision: bool = True) -> None:
     """Register a node shared with lists: list operands go to the list family, the rest to `interval_fn`."""
 
-    @compiles(node_type)
-    def build(node: dict[str, Any], compiler: Compiler) -> Compiled:
+    @emits(node_type)
+    def emit(node: dict[str, Any], em: Emitter) -> str:
         kinds = signature(node)
         list_fn = LIST_OPERATORS.get(node_type)
         if node_type == "Union" and _list_union(node):
-            parts = [compiler.compile(leaf) for leaf in _union_leaves(node)]
-            return lambda ctx: union_lists([part(ctx) for part in parts])
-        left, right = operands(node, compiler)
+            parts = ", ".join(em.expr(leaf) for leaf in _union_leaves(node))
+            return f"{em.constant(union_lists)}([{parts}])"
+        left, right = (em.expr(o) for o in node["operand"])
         if list_fn is not None and any(_is_list(k) for k in kinds):
-            return lambda ctx: list_fn(left(ctx), right(ctx))
+            return f"{em.constant(list_fn)}({left}, {right})"
         precision = _precision(node) if uses_precision else None
+        extra = f", {precision!r}" if uses_precision else ""
         if list_fn is not None and (len(kinds) < 2 or None in kinds):
+            return f"{em.constant(_either)}({left}, {right}, {em.constant(list_fn)}, {em.constant(interval_fn)}{extra})"
+        return f"{em.constant(interval_fn)}({left}, {right}{extra})"
 
-            def either(ctx: Any) -> Any:
-                a, b = left(ctx), right(ctx)
-                if isinstance(a, list) or isinstance(b, list):
-                    return list_fn(a, b)
-                return interval_fn(a, b, precision) if uses_precision else interval_fn(a, b)
 
-            return either
-        if uses_precision:
-            return lambda ctx: interval_fn(left(ctx), right(ctx), precision)
-        return lambda ctx: interval_fn(left(ctx), right(ctx))
+def _either(a: Any, b: Any, list_fn: Callable[..., Any], interval_fn: Callable[..., Any], *precision: int | None) -> Any:
+    """Operands of unknown static type: the list overload when either is a list, else the interval one."""
+    if isinstance(a, list) or isinstance(b, list):
+        return list_fn(a, b)
+    return interval_fn(a, b, *precision)
 
 
 _shared("Contains", contains)
@@ -547,28 +542,27 @@ _RELATIONS = {"Before": before, "After": after, "SameOrBefore": same_or_before, 
 def _relation(node_type: str) -> None:
     """Before/After/SameAs…: date/time points compare at a precision; an interval operand compares its ends."""
 
-    @compiles(node_type)
-    def build(node: dict[str, Any], compiler: Compiler) -> Compiled:
-        left, right = operands(node, compiler)
+    @emits(node_type)
+    def emit(node: dict[str, Any], em: Emitter) -> str:
+        left, right = (em.expr(o) for o in node["operand"])
         precision = _precision(node)
         kinds = signature(node)
         if kinds and all(k is not None and k[0] == "named" for k in kinds):
             compare = point_comparison(node_type, precision)
             if node_type in ("SameAs", "SameOrBefore", "SameOrAfter") or all(k[2] in ("Date", "DateTime", "Time") for k in kinds):  # type: ignore[index]
-                return lambda ctx: compare(left(ctx), right(ctx))
-        relation = _RELATIONS[node_type]
-        return lambda ctx: relation(left(ctx), right(ctx), precision)
+                return f"{em.constant(compare)}({left}, {right})"
+        return f"{em.constant(_RELATIONS[node_type])}({left}, {right}, {precision!r})"
 
 
 for _name in _RELATIONS:
     _relation(_name)
 
 
-compiles("Start")(unary(Interval.start))
-compiles("End")(unary(Interval.end))
-compiles("Width")(unary(width))
-compiles("Size")(unary(size))
-compiles("PointFrom")(unary(point_from))
+emits("Start")(unary(Interval.start))
+emits("End")(unary(Interval.end))
+emits("Width")(unary(width))
+emits("Size")(unary(size))
+emits("PointFrom")(unary(point_from))
 
 
 def _with_per(fn: Callable[[Any, Any], Any]) -> Callable[[dict[str, Any], Compiler], Compiled]:

@@ -15,7 +15,7 @@ from ..datatypes.long import Long
 from ..runtime.errors import CqlRuntimeError
 from ..runtime.types import result_type
 from .comparison import equal
-from .registry import Compiled, Compiler, compiles
+from .registry import Compiled, Compiler, Emitter, compiles, emits
 
 
 
@@ -197,11 +197,10 @@ LIST_OPERATORS: dict[str, Callable[..., Any]] = {
 
 # --- list-only operators --------------------------------------------------------------------------------
 
-def _unary(fn: Callable[[Any], Any]) -> Callable[[dict[str, Any], Compiler], Compiled]:
-    def build(node: dict[str, Any], compiler: Compiler) -> Compiled:
-        operand = compiler.compile(node["operand"])
-        return lambda ctx: fn(operand(ctx))
-    return build
+def _unary(fn: Callable[[Any], Any]) -> Callable[[dict[str, Any], Emitter], str]:
+    def emit(node: dict[str, Any], em: Emitter) -> str:
+        return f"{em.constant(fn)}({em.expr(node['operand'])})"
+    return emit
 
 
 def _exists(values: list[Any] | None) -> bool:
@@ -232,22 +231,18 @@ def _to_list(value: Any) -> list[Any]:
     return [] if value is None else [value]
 
 
-compiles("Exists")(_unary(_exists))
-compiles("Flatten")(_unary(_flatten))
-compiles("Distinct")(_unary(distinct))
-compiles("SingletonFrom")(_unary(_singleton))
-compiles("ToList")(_unary(_to_list))
+emits("Exists")(_unary(_exists))
+emits("Flatten")(_unary(_flatten))
+emits("Distinct")(_unary(distinct))
+emits("SingletonFrom")(_unary(_singleton))
+emits("ToList")(_unary(_to_list))
 
 
-@compiles("First", "Last")
-def _first_last(node: dict[str, Any], compiler: Compiler) -> Compiled:
-    source = compiler.compile(node["source"])
+@emits("First", "Last")
+def _first_last(node: dict[str, Any], em: Emitter) -> str:
+    values = em.temp()
     index = 0 if node["type"] == "First" else -1
-
-    def run(ctx: Any) -> Any:
-        values = source(ctx)
-        return values[index] if values else None
-    return run
+    return f"({values}[{index}] if ({values} := {em.expr(node['source'])}) else None)"
 
 
 @compiles("IndexOf")

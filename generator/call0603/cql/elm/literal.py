@@ -15,11 +15,7 @@ from ..fhir.helpers import load_unit_tables
 from ..fhir.model import MODEL
 from ..runtime.errors import CqlRuntimeError
 from ..runtime.types import named
-from .registry import Compiled, Compiler, compiles
-
-
-def _constant(value: Any) -> Compiled:
-    return lambda ctx: value
+from .registry import Compiled, Compiler, Emitter, compiles, emits
 
 
 def literal_value(value_type: str, text: str) -> Any:
@@ -46,63 +42,47 @@ def literal_value(value_type: str, text: str) -> Any:
     raise ValueError(f"literal of type {kind} is not supported")
 
 
-@compiles("Literal")
-def _literal(node: dict[str, Any], compiler: Compiler) -> Compiled:
+@emits("Literal")
+def _literal(node: dict[str, Any], em: Emitter) -> str:
     """A literal; one CQL cannot represent (out of range) is an error when evaluated, as the spec says."""
     try:
-        return _constant(literal_value(node["valueType"], node.get("value", "")))
+        return em.constant(literal_value(node["valueType"], node.get("value", "")))
     except ValueError as bad:
         message = str(bad)
 
         def invalid(ctx: Any) -> Any:
             raise CqlRuntimeError(message)
-        return invalid
+        return em.closure(invalid, node)
 
 
-@compiles("Null")
-def _null(node: dict[str, Any], compiler: Compiler) -> Compiled:
-    return _constant(None)
+@emits("Null")
+def _null(node: dict[str, Any], em: Emitter) -> str:
+    return "None"
 
 
-@compiles("List")
-def _list(node: dict[str, Any], compiler: Compiler) -> Compiled:
-    """A list selector; one made only of literals is built once (operators never change a list in place)."""
-    items = node.get("element") or ()
-    elements = [compiler.compile(e) for e in items]
-    if items and all(e.get("type") in ("Literal", "Null") for e in items):
-        try:
-            value = [e(None) for e in elements]  # type: ignore[arg-type]
-        except CqlRuntimeError:
-            pass
-        else:
-            return lambda ctx: value
-    return lambda ctx: [e(ctx) for e in elements]
+@emits("List")
+def _list(node: dict[str, Any], em: Emitter) -> str:
+    """A list selector (one of constants is built once, when compiled: operators never change a list in place)."""
+    return "[" + ", ".join(em.expr(e) for e in node.get("element") or ()) + "]"
 
 
-@compiles("Tuple")
-def _tuple(node: dict[str, Any], compiler: Compiler) -> Compiled:
-    elements = [(e["name"], compiler.compile(e["value"])) for e in node.get("element") or ()]
-
-    def build(ctx: Any) -> Tuple:
-        built = Tuple()
-        for name, value in elements:
-            built[name] = value(ctx)
-        return built
-    return build
+@emits("Tuple")
+def _tuple(node: dict[str, Any], em: Emitter) -> str:
+    elements = ", ".join(f"{e['name']!r}: {em.expr(e['value'])}" for e in node.get("element") or ())
+    return f"{em.constant(Tuple)}({{{elements}}})"
 
 
-@compiles("Code")
-def _code(node: dict[str, Any], compiler: Compiler) -> Compiled:
+@emits("Code")
+def _code(node: dict[str, Any], em: Emitter) -> str:
     system_ref = node.get("system")
     system = None
     if system_ref is not None:
-        owner = compiler.target(system_ref.get("libraryName"), node)  # type: ignore[attr-defined]
+        owner = em.compiler.target(system_ref.get("libraryName"), node)
         try:
             system = owner.codesystems[system_ref["name"]]
         except KeyError:
-            raise compiler.error(node, f"code system {system_ref['name']!r} is not defined") from None
-    code = Code(node["code"], system.id if system else None, system.version if system else None, node.get("display"))
-    return _constant(code)
+            raise em.compiler.error(node, f"code system {system_ref['name']!r} is not defined") from None
+    return em.constant(Code(node["code"], system.id if system else None, system.version if system else None, node.get("display")))
 
 
 @compiles("Concept")
@@ -112,14 +92,13 @@ def _concept(node: dict[str, Any], compiler: Compiler) -> Compiled:
     return lambda ctx: Concept(tuple(c(ctx) for c in codes), display)
 
 
-@compiles("Quantity")
-def _quantity(node: dict[str, Any], compiler: Compiler) -> Compiled:
+@emits("Quantity")
+def _quantity(node: dict[str, Any], em: Emitter) -> str:
     value = node.get("value")
     if value is None:
-        return _constant(None)
+        return "None"
     load_unit_tables()
-    quantity = Quantity(Decimal(str(value)), node.get("unit") or "1")
-    return _constant(quantity)
+    return em.constant(Quantity(Decimal(str(value)), node.get("unit") or "1"))
 
 
 @compiles("Ratio")

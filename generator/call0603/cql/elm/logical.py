@@ -4,56 +4,35 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from .registry import Compiled, Compiler, compiles
-
-
-def _pair(node: dict[str, Any], compiler: Compiler) -> tuple[Compiled, Compiled]:
-    left, right = node["operand"]
-    return compiler.compile(left), compiler.compile(right)
+from .registry import Emitter, emits
 
 
 def _connective(left_stop: bool, right_stop: bool, stopped: bool,
-               left_other: bool, right_other: bool) -> Callable[[dict[str, Any], Compiler], Compiled]:
+                left_other: bool, right_other: bool) -> Callable[[dict[str, Any], Emitter], str]:
     """A three-valued connective: either side equal to its stop value decides (right evaluated only when the
     left does not); both sides at their other values give the opposite; anything else is null."""
-    def build(node: dict[str, Any], compiler: Compiler) -> Compiled:
-        left, right = _pair(node, compiler)
-
-        def run(ctx: Any) -> bool | None:
-            a = left(ctx)
-            if a is left_stop:
-                return stopped
-            b = right(ctx)
-            if b is right_stop:
-                return stopped
-            return (not stopped) if a is left_other and b is right_other else None
-        return run
-    return build
+    def emit(node: dict[str, Any], em: Emitter) -> str:
+        left, right = node["operand"]
+        a, b = em.temp(), em.temp()
+        otherwise = f"({not stopped} if {a} is {left_other} and {b} is {right_other} else None)"
+        return (f"({stopped} if ({a} := {em.expr(left)}) is {left_stop} else "
+                f"({stopped} if ({b} := {em.expr(right)}) is {right_stop} else {otherwise}))")
+    return emit
 
 
-compiles("And")(_connective(False, False, False, True, True))
-compiles("Or")(_connective(True, True, True, False, False))
-compiles("Implies")(_connective(False, True, True, True, False))
+emits("And")(_connective(False, False, False, True, True))
+emits("Or")(_connective(True, True, True, False, False))
+emits("Implies")(_connective(False, True, True, True, False))
 
 
-@compiles("Xor")
-def _xor(node: dict[str, Any], compiler: Compiler) -> Compiled:
-    left, right = _pair(node, compiler)
-
-    def run(ctx: Any) -> bool | None:
-        a = left(ctx)
-        if a is None:
-            return None
-        b = right(ctx)
-        return None if b is None else a is not b
-    return run
+@emits("Xor")
+def _xor(node: dict[str, Any], em: Emitter) -> str:
+    left, right = node["operand"]
+    a, b = em.temp(), em.temp()
+    return f"(None if ({a} := {em.expr(left)}) is None else (None if ({b} := {em.expr(right)}) is None else {a} is not {b}))"
 
 
-@compiles("Not")
-def _not(node: dict[str, Any], compiler: Compiler) -> Compiled:
-    operand = compiler.compile(node["operand"])
-
-    def run(ctx: Any) -> bool | None:
-        a = operand(ctx)
-        return None if a is None else not a
-    return run
+@emits("Not")
+def _not(node: dict[str, Any], em: Emitter) -> str:
+    a = em.temp()
+    return f"(None if ({a} := {em.expr(node['operand'])}) is None else not {a})"

@@ -2,46 +2,40 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 from ..runtime.types import result_type
-from .registry import Compiled, Compiler, compiles
+from .registry import Emitter, emits
 
 
-def _test(predicate: Callable[[Any], bool]) -> Callable[[dict[str, Any], Compiler], Compiled]:
-    def build(node: dict[str, Any], compiler: Compiler) -> Compiled:
-        operand = compiler.compile(node["operand"])
-        return lambda ctx: predicate(operand(ctx))
-    return build
+def _test(word: str) -> Any:
+    def emit(node: dict[str, Any], em: Emitter) -> str:
+        return f"({em.expr(node['operand'])} is {word})"
+    return emit
 
 
-compiles("IsNull")(_test(lambda v: v is None))
-compiles("IsTrue")(_test(lambda v: v is True))
-compiles("IsFalse")(_test(lambda v: v is False))
+emits("IsNull")(_test("None"))
+emits("IsTrue")(_test("True"))
+emits("IsFalse")(_test("False"))
 
 
-@compiles("Coalesce")
-def _coalesce(node: dict[str, Any], compiler: Compiler) -> Compiled:
-    operands = node["operand"]
-    compiled = [compiler.compile(o) for o in operands]
-    single = len(operands) == 1 and (result_type(operands[0]) or ("",))[0] == "list"
-    if single:
-        (source,) = compiled
-
-        def first_of_list(ctx: Any) -> Any:
-            values = source(ctx)
-            if values is None:
-                return None
-            for value in values:
-                if value is not None:
-                    return value
-            return None
-        return first_of_list
-
-    def first(ctx: Any) -> Any:
-        for operand in compiled:
-            value = operand(ctx)
-            if value is not None:
-                return value
+def first_present(values: list[Any] | None) -> Any:
+    """The first non-null element of a list (null for a null or all-null list)."""
+    if values is None:
         return None
-    return first
+    for value in values:
+        if value is not None:
+            return value
+    return None
+
+
+@emits("Coalesce")
+def _coalesce(node: dict[str, Any], em: Emitter) -> str:
+    operands = node["operand"]
+    if len(operands) == 1 and (result_type(operands[0]) or ("",))[0] == "list":
+        return f"{em.constant(first_present)}({em.expr(operands[0])})"
+    code = "None"
+    for operand in reversed(operands):
+        value = em.temp()
+        code = f"({value} if ({value} := {em.expr(operand)}) is not None else {code})"
+    return code

@@ -1,11 +1,10 @@
-"""Compiling the operands of an ELM operator node and wrapping null-propagating value functions as compilers."""
+"""Compiling the operands of an ELM operator node, and null-propagating value functions written as emitters."""
 
 from __future__ import annotations
 
 from typing import Any, Callable
 
-from ..runtime.types import Type, signature
-from .registry import Compiled, Compiler, NodeCompiler
+from .registry import Compiled, Compiler, Emitter, NodeEmitter
 
 
 def operands(node: dict[str, Any], compiler: Compiler) -> list[Compiled]:
@@ -18,39 +17,25 @@ def operands(node: dict[str, Any], compiler: Compiler) -> list[Compiled]:
     return [compiler.compile(o) for o in raw]
 
 
-def kinds(node: dict[str, Any]) -> tuple[Type, ...]:
-    """The static operand types (signature, else each operand's result type)."""
-    return signature(node)
+def unary(fn: Callable[[Any], Any]) -> NodeEmitter:
+    """An emitter of `fn(operand)`, null when the operand is null."""
+
+    def emit(node: dict[str, Any], em: Emitter) -> str:
+        raw = node["operand"]
+        value = em.temp()
+        operand = em.expr(raw if isinstance(raw, dict) else raw[0])
+        return f"(None if ({value} := {operand}) is None else {em.constant(fn)}({value}))"
+
+    return emit
 
 
-def unary(fn: Callable[[Any], Any]) -> NodeCompiler:
-    """A compiler for `fn(operand)`, null when the operand is null."""
+def binary(fn: Callable[[Any, Any], Any]) -> NodeEmitter:
+    """An emitter of `fn(left, right)`, null when either is null (the right one then not evaluated)."""
 
-    def build(node: dict[str, Any], compiler: Compiler) -> Compiled:
-        (operand,) = operands(node, compiler)
+    def emit(node: dict[str, Any], em: Emitter) -> str:
+        left, right = node["operand"]
+        a, b = em.temp(), em.temp()
+        return (f"(None if ({a} := {em.expr(left)}) is None else "
+                f"(None if ({b} := {em.expr(right)}) is None else {em.constant(fn)}({a}, {b})))")
 
-        def run(ctx: Any) -> Any:
-            value = operand(ctx)
-            return None if value is None else fn(value)
-
-        return run
-
-    return build
-
-
-def binary(fn: Callable[[Any, Any], Any]) -> NodeCompiler:
-    """A compiler for `fn(left, right)`, null when either is null."""
-
-    def build(node: dict[str, Any], compiler: Compiler) -> Compiled:
-        left, right = operands(node, compiler)
-
-        def run(ctx: Any) -> Any:
-            a = left(ctx)
-            if a is None:
-                return None
-            b = right(ctx)
-            return None if b is None else fn(a, b)
-
-        return run
-
-    return build
+    return emit

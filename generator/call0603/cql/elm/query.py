@@ -17,7 +17,7 @@ from ..runtime.context import MISSING
 from ..runtime.types import Type, element_type, result_type
 from .comparison import compare
 from .list import distinct
-from .registry import Compiled, Compiler, compiles
+from .registry import Compiled, Compiler, Emitter, emits
 from .structured import THIS
 
 
@@ -284,8 +284,49 @@ class _Plan:
                 _restore(scope_vars, name, value)
 
 
-@compiles("Query")
-def _query(node: dict[str, Any], compiler: Compiler) -> Compiled:
+@emits("Query")
+def _query(node: dict[str, Any], em: Emitter) -> str:
+    """A one-source query without with/without or aggregate, as a generated loop over its items (the alias and
+    lets as locals); other queries run as closures over the context's names."""
+    held = em.outer_locals(node)
+    sort = node.get("sort")
+    if (len(node["source"]) > 1 or node.get("relationship") or node.get("aggregate") is not None
+            or (sort is not None and em.compiler.reads(sort).names & set(held))):
+        return em.closure(_closure_query(node, em.compiler), node)
+    source = node["source"][0]
+    item_type, single = _source_type(source)
+    params = {n: f"_p{i}" for i, n in enumerate(held)}
+    ret = node.get("return")
+    with em.function_frame(params):
+        items = em.expr(source["expression"])
+        with ExitStack() as scopes:
+            scope = scopes.enter_context(em.binding({source["alias"]: item_type}, loop=True))
+            item = scope.names[source["alias"]]
+            loop = []
+            for let in node.get("let") or ():
+                value = em.expr(let["expression"])
+                bound = scopes.enter_context(em.binding({let["identifier"]: result_type(let["expression"])}))
+                loop.append(f"{bound.names[let['identifier']]} = {value}")
+            if node.get("where") is not None:
+                loop += [f"if {em.expr(node['where'])} is not True:", "    continue"]
+            loop.append(f"_out.append({em.expr(ret['expression']) if ret else item})")
+    lines = [f"_items = {items}", f"if _items is None:", f"    return {'None' if single else '[]'}"]
+    if single:
+        lines.append("_items = (_items,)")
+    lines += [f"{h} = _M" for h in scope.hoisted]
+    lines += ["_out = []", f"for {item} in _items:", *(f"    {line}" for line in loop)]
+    if ret and ret.get("distinct", True):
+        lines.append(f"_out = {em.constant(distinct)}(_out)")
+    if sort is not None:
+        row_type = (element_type(result_type(ret)) or result_type(ret["expression"])) if ret else item_type
+        lines.append(f"_out = {em.constant(_sorter(sort, em.compiler, row_type))}(ctx, _out)")
+    lines.append("return (_out[0] if _out else None)" if single else "return _out")
+    function = em.define(("ctx", *params.values()), lines)
+    return f"{em.constant(function)}({', '.join(['ctx', *held.values()])})"
+
+
+def _closure_query(node: dict[str, Any], compiler: Compiler) -> Compiled:
+    """A query with several sources, with/without clauses or an aggregate, over the names in ctx.vars."""
     plan = _Plan(node, compiler)
     if plan.accumulate is not None:
         return _aggregating(plan)

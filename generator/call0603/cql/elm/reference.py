@@ -9,12 +9,8 @@ from ..fhir.model import MODEL
 from ..fhir.properties import element_getter
 from ..runtime.library import CompiledLibrary, FunctionDefinition
 from ..runtime.types import Type, from_specifier, result_type
-from .registry import Compiled, Compiler, compiles
+from .registry import Compiler, Emitter, emits
 from .structured import THIS
-
-
-def _constant(value: Any) -> Compiled:
-    return lambda ctx: value
 
 
 def _lookup(table: str, node: dict[str, Any], compiler: Compiler, what: str) -> Any:
@@ -26,57 +22,51 @@ def _lookup(table: str, node: dict[str, Any], compiler: Compiler, what: str) -> 
         raise compiler.error(node, f"{what} {node['name']!r} is not defined in {owner.key}") from None
 
 
-@compiles("ExpressionRef")
-def _expression_ref(node: dict[str, Any], compiler: Compiler) -> Compiled:
-    return _lookup("expressions", node, compiler, "expression").evaluate
+@emits("ExpressionRef")
+def _expression_ref(node: dict[str, Any], em: Emitter) -> str:
+    return f"{em.constant(_lookup('expressions', node, em.compiler, 'expression').evaluate)}(ctx)"
 
 
-@compiles("ParameterRef")
-def _parameter_ref(node: dict[str, Any], compiler: Compiler) -> Compiled:
-    return _lookup("parameters", node, compiler, "parameter").evaluate
+@emits("ParameterRef")
+def _parameter_ref(node: dict[str, Any], em: Emitter) -> str:
+    return f"{em.constant(_lookup('parameters', node, em.compiler, 'parameter').evaluate)}(ctx)"
 
 
-@compiles("CodeSystemRef")
-def _codesystem_ref(node: dict[str, Any], compiler: Compiler) -> Compiled:
-    return _constant(_lookup("codesystems", node, compiler, "code system"))
+@emits("CodeSystemRef")
+def _codesystem_ref(node: dict[str, Any], em: Emitter) -> str:
+    return em.constant(_lookup("codesystems", node, em.compiler, "code system"))
 
 
-@compiles("ValueSetRef")
-def _valueset_ref(node: dict[str, Any], compiler: Compiler) -> Compiled:
-    valueset = _lookup("valuesets", node, compiler, "value set")
+@emits("ValueSetRef")
+def _valueset_ref(node: dict[str, Any], em: Emitter) -> str:
+    valueset = _lookup("valuesets", node, em.compiler, "value set")
     if node.get("preserve", False):
-        return _constant(valueset)
-    return lambda ctx: ctx.require_terminology().expand(valueset.id, valueset.version)
+        return em.constant(valueset)
+    return f"ctx.require_terminology().expand({valueset.id!r}, {valueset.version!r})"
 
 
-@compiles("CodeRef")
-def _code_ref(node: dict[str, Any], compiler: Compiler) -> Compiled:
-    return _constant(_lookup("codes", node, compiler, "code"))
+@emits("CodeRef")
+def _code_ref(node: dict[str, Any], em: Emitter) -> str:
+    return em.constant(_lookup("codes", node, em.compiler, "code"))
 
 
-@compiles("ConceptRef")
-def _concept_ref(node: dict[str, Any], compiler: Compiler) -> Compiled:
-    return _constant(_lookup("concepts", node, compiler, "concept"))
+@emits("ConceptRef")
+def _concept_ref(node: dict[str, Any], em: Emitter) -> str:
+    return em.constant(_lookup("concepts", node, em.compiler, "concept"))
 
 
-def _variable(name: str) -> Compiled:
-    def read(ctx: Any) -> Any:
-        return ctx.vars.get(name)
-    return read
+@emits("OperandRef", "AliasRef", "QueryLetRef")
+def _variable_ref(node: dict[str, Any], em: Emitter) -> str:
+    return em.name(node["name"])  # type: ignore[attr-defined]
 
 
-@compiles("OperandRef", "AliasRef", "QueryLetRef")
-def _variable_ref(node: dict[str, Any], compiler: Compiler) -> Compiled:
-    return _variable(node["name"])
-
-
-@compiles("IdentifierRef")
-def _identifier_ref(node: dict[str, Any], compiler: Compiler) -> Compiled:
+@emits("IdentifierRef")
+def _identifier_ref(node: dict[str, Any], em: Emitter) -> str:
     name = node["name"]
-    if compiler.in_scope(name):  # type: ignore[attr-defined]
-        return _variable(name)
-    getter, _ = element_getter(compiler.scope_type(THIS), name)  # type: ignore[attr-defined]
-    return lambda ctx: getter(ctx.vars.get(THIS), ctx)
+    if em.compiler.in_scope(name):
+        return em.name(name)  # type: ignore[attr-defined]
+    getter, _ = element_getter(em.compiler.scope_type(THIS), name)
+    return f"{em.constant(getter)}({em.name(THIS)}, ctx)"  # type: ignore[attr-defined]
 
 
 # --- functions -----------------------------------------------------------------------------------------
@@ -136,20 +126,21 @@ def _argument_types(node: dict[str, Any]) -> tuple[Type, ...]:
     return tuple(result_type(o) for o in operands)
 
 
-@compiles("FunctionRef")
-def _function_ref(node: dict[str, Any], compiler: Compiler) -> Compiled:
-    owner: CompiledLibrary = compiler.target(node.get("libraryName"), node)  # type: ignore[attr-defined]
+@emits("FunctionRef")
+def _function_ref(node: dict[str, Any], em: Emitter) -> str:
+    compiler = em.compiler
+    owner: CompiledLibrary = compiler.target(node.get("libraryName"), node)
     operands = node.get("operand") or []
-    arguments = [compiler.compile(o) for o in operands]
+    arguments = [em.expr(o) for o in operands]
     types = _argument_types(node)
-    if owner.name == "FHIRHelpers" and compiler.options.native_fhirhelpers:  # type: ignore[attr-defined]
+    if owner.name == "FHIRHelpers" and compiler.options.native_fhirhelpers:
         native = helpers.native(node["name"], types)
         if native is not None:
-            return _native_call(native, arguments)
+            return f"{em.constant(native)}({', '.join(arguments)})"
         timed = helpers.native_with_offset(node["name"], types)
         if timed is not None:
             (argument,) = arguments
-            return lambda ctx: timed(argument(ctx), ctx.timezone_offset)
+            return f"{em.constant(timed)}({argument}, ctx.timezone_offset)"
     candidates = [f for f in owner.functions.get(node["name"], ()) if len(f.operand_names) == len(operands)]
     if not candidates:
         raise compiler.error(node, f"function {node['name']} of {len(operands)} operands is not defined in {owner.key}")
@@ -159,75 +150,4 @@ def _function_ref(node: dict[str, Any], compiler: Compiler) -> Compiled:
                                    f"for ({', '.join(map(str, types))})")
     if chosen.external:
         raise compiler.error(node, f"external function {node['name']} has no implementation")
-    return _call(chosen, arguments)
-
-
-def _native_call(native: Any, arguments: list[Compiled]) -> Compiled:
-    if len(arguments) == 1:
-        (argument,) = arguments
-        return lambda ctx: native(argument(ctx))
-    return lambda ctx: native(*[a(ctx) for a in arguments])
-
-
-def _call(fn: FunctionDefinition, arguments: list[Compiled]) -> Compiled:
-    """A call of a library function. CQL functions have no side effects, so a call is remembered per context by
-    the identity of its arguments (kept alive in the cache, so an identity cannot be reused meanwhile)."""
-    names = fn.operand_names
-    if len(arguments) == 1:
-        (argument,) = arguments
-        (name,) = names
-
-        def call_one(ctx: Any) -> Any:
-            value = argument(ctx)
-            key = (fn, id(value))
-            cache = ctx.cache
-            hit = cache.get(key)
-            if hit is not None and hit[0] is value:
-                return hit[1]
-            saved = ctx.vars
-            ctx.vars = {name: value}
-            try:
-                result = fn.body(ctx)  # type: ignore[misc]
-            finally:
-                ctx.vars = saved
-            cache[key] = (value, result)
-            return result
-        return call_one
-
-    if len(arguments) == 2:
-        first, second = arguments
-        first_name, second_name = names
-
-        def call_two(ctx: Any) -> Any:
-            a, b = first(ctx), second(ctx)
-            key = (fn, id(a), id(b))
-            cache = ctx.cache
-            hit = cache.get(key)
-            if hit is not None:
-                return hit[1]
-            saved = ctx.vars
-            ctx.vars = {first_name: a, second_name: b}
-            try:
-                result = fn.body(ctx)  # type: ignore[misc]
-            finally:
-                ctx.vars = saved
-            cache[key] = ((a, b), result)
-            return result
-        return call_two
-
-    def call(ctx: Any) -> Any:
-        values = [a(ctx) for a in arguments]
-        key = (fn, *map(id, values))
-        cache = ctx.cache
-        hit = cache.get(key)
-        if hit is not None:
-            return hit[1]
-        saved = ctx.vars
-        ctx.vars = dict(zip(names, values))
-        try:
-            result = fn.body(ctx)  # type: ignore[misc]
-        finally:
-            ctx.vars = saved
-        cache[key] = (values, result)
-        return result
-    return call
+    return f"{em.constant(chosen)}.direct({', '.join(['ctx', *arguments])})"

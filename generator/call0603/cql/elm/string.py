@@ -10,7 +10,7 @@ from typing import Any, Callable
 from ..runtime.types import signature
 from .list import LIST_OPERATORS
 from .operands import binary, operands, unary
-from .registry import Compiled, Compiler, compiles
+from .registry import Compiled, Compiler, Emitter, compiles, emits
 
 
 @lru_cache(maxsize=512)
@@ -115,21 +115,15 @@ def ends_with(text: str, suffix: str) -> bool:
     return text.endswith(suffix)
 
 
-@compiles("Concatenate")
-def _concatenate(node: dict[str, Any], compiler: Compiler) -> Compiled:
-    parts = operands(node, compiler)
+@emits("Concatenate")
+def _concatenate(node: dict[str, Any], em: Emitter) -> str:
+    parts = node["operand"]
     if len(parts) == 2:
         left, right = parts
-
-        def pair(ctx: Any) -> str | None:
-            a = left(ctx)
-            if a is None:
-                return None
-            b = right(ctx)
-            return None if b is None else a + b
-        return pair
-
-    return lambda ctx: concatenate(*[p(ctx) for p in parts])
+        a, b = em.temp(), em.temp()
+        return (f"(None if ({a} := {em.expr(left)}) is None else "
+                f"(None if ({b} := {em.expr(right)}) is None else {a} + {b}))")
+    return f"{em.constant(concatenate)}({', '.join(em.expr(p) for p in parts)})"
 
 
 @compiles("Combine")
@@ -192,11 +186,11 @@ def _string_or_list(node_type: str, string_fn: Any, null_string: Any = None) -> 
 _string_or_list("Length", len)
 _string_or_list("Indexer", index_string)
 
-compiles("Upper")(unary(str.upper))
-compiles("Lower")(unary(str.lower))
-compiles("StartsWith")(binary(starts_with))
-compiles("EndsWith")(binary(ends_with))
-compiles("Matches")(binary(matches))
+emits("Upper")(unary(str.upper))
+emits("Lower")(unary(str.lower))
+emits("StartsWith")(binary(starts_with))
+emits("EndsWith")(binary(ends_with))
+emits("Matches")(binary(matches))
 
 
 def _position(fn: Any) -> Callable[[dict[str, Any], Compiler], Compiled]:

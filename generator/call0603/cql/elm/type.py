@@ -16,8 +16,8 @@ from ..fhir.helpers import load_unit_tables, valid_unit
 from ..fhir.model import MODEL
 from ..fhir.properties import choice_getter
 from ..runtime.errors import CqlRuntimeError
-from ..runtime.types import Type, from_specifier, named, result_type, type_name
-from .registry import Compiled, Compiler, compiles
+from ..runtime.types import Type, from_specifier, named, type_name
+from .registry import Compiled, Compiler, Emitter, compiles, emits
 from .structured import property_source
 
 # --- run-time type tests -------------------------------------------------------------------------------
@@ -137,67 +137,63 @@ def _target_type(node: dict[str, Any], key: str) -> Type:
     return named(node[f"{key}Type"]) if node.get(f"{key}Type") else None
 
 
-def _choice_read(node: dict[str, Any], compiler: Compiler, target: Type) -> Compiled | None:
+def _choice_read(node: dict[str, Any], em: Emitter, target: Type) -> str | None:
     """`X.element as FHIR.T` on a choice element: read the JSON key of that type directly."""
     operand = node["operand"]
     if target is None or target[:2] != ("named", "FHIR"):
         return None
     if operand.get("type") == "Property" and "." not in operand["path"]:
-        source, source_type = property_source(operand, compiler)
+        source, source_type = property_source(operand, em)
         path = operand["path"]
-    elif operand.get("type") == "IdentifierRef" and not compiler.in_scope(operand["name"]):  # type: ignore[attr-defined]
-        source, source_type = property_source({}, compiler)  # an element of the row being sorted
+    elif operand.get("type") == "IdentifierRef" and not em.compiler.in_scope(operand["name"]):
+        source, source_type = property_source({}, em)  # an element of the row being sorted
         path = operand["name"]
     else:
         return None
     getter = choice_getter(source_type, path, target[2])
     if getter is None:
         return None
-    return lambda ctx: getter(source(ctx), ctx)
+    return f"{em.constant(getter)}({source}, ctx)"
 
 
-@compiles("As")
-def _as(node: dict[str, Any], compiler: Compiler) -> Compiled:
+def _failed_cast(target: Type) -> Callable[[Any], Any]:
+    def fail(value: Any) -> Any:
+        raise CqlRuntimeError(f"cannot cast a {type(value).__name__} as {type_name(target)}")
+    return fail
+
+
+@emits("As")
+def _as(node: dict[str, Any], em: Emitter) -> str:
     target = _target_type(node, "as")
-    direct = _choice_read(node, compiler, target)
+    direct = _choice_read(node, em, target)
     if direct is not None:
         return direct
-    operand = compiler.compile(node["operand"])
-    static = compiler.static_type(node["operand"])  # type: ignore[attr-defined]
+    operand = em.expr(node["operand"])
+    static = em.compiler.static_type(node["operand"])
     if static is not None and static == target:
         return operand
     try:
         test = type_test(target, static)
     except ValueError as unsupported:
-        raise compiler.error(node, str(unsupported)) from None
-    strict = bool(node.get("strict"))
-
-    def run(ctx: Any) -> Any:
-        value = operand(ctx)
-        if value is None or test(value):
-            return value
-        if strict:
-            raise CqlRuntimeError(f"cannot cast a {type(value).__name__} as {type_name(target)}")
-        return None
-    return run
+        raise em.compiler.error(node, str(unsupported)) from None
+    value = em.temp()
+    otherwise = f"{em.constant(_failed_cast(target))}({value})" if node.get("strict") else "None"
+    return f"({value} if ({value} := {operand}) is None or {em.constant(test)}({value}) else {otherwise})"
 
 
-@compiles("Is")
-def _is(node: dict[str, Any], compiler: Compiler) -> Compiled:
+@emits("Is")
+def _is(node: dict[str, Any], em: Emitter) -> str:
     target = _target_type(node, "is")
-    direct = _choice_read(node, compiler, target)
+    direct = _choice_read(node, em, target)
     if direct is not None:
-        return lambda ctx: direct(ctx) is not None
-    operand = compiler.compile(node["operand"])
+        return f"({direct} is not None)"
+    operand = em.expr(node["operand"])
     try:
-        test = type_test(target, compiler.static_type(node["operand"]))  # type: ignore[attr-defined]
+        test = type_test(target, em.compiler.static_type(node["operand"]))
     except ValueError as unsupported:
-        raise compiler.error(node, str(unsupported)) from None
-
-    def run(ctx: Any) -> bool:
-        value = operand(ctx)
-        return value is not None and test(value)
-    return run
+        raise em.compiler.error(node, str(unsupported)) from None
+    value = em.temp()
+    return f"(({value} := {operand}) is not None and {em.constant(test)}({value}))"
 
 
 # --- conversions -------------------------------------------------------------------------------------------
@@ -353,43 +349,26 @@ CONTEXT_CONVERSIONS: dict[str, Callable[[Any, Any], Any]] = {
 }
 
 
-def _conversion(name: str) -> Callable[[dict[str, Any], Compiler], Compiled]:
-    def build(node: dict[str, Any], compiler: Compiler) -> Compiled:
-        operand = compiler.compile(node["operand"])
+def _conversion(name: str) -> Callable[[dict[str, Any], Emitter], str]:
+    def emit(node: dict[str, Any], em: Emitter) -> str:
+        value = em.temp()
         if name in CONTEXT_CONVERSIONS:
-            convert_in = CONTEXT_CONVERSIONS[name]
-
-            def with_context(ctx: Any) -> Any:
-                value = operand(ctx)
-                return None if value is None else convert_in(ctx, value)
-            return with_context
-        convert = CONVERSIONS[name]
-
-        def run(ctx: Any) -> Any:
-            value = operand(ctx)
-            return None if value is None else convert(value)
-        return run
-    return build
+            return f"(None if ({value} := {em.expr(node['operand'])}) is None else {em.constant(CONTEXT_CONVERSIONS[name])}(ctx, {value}))"
+        return f"(None if ({value} := {em.expr(node['operand'])}) is None else {em.constant(CONVERSIONS[name])}({value}))"
+    return emit
 
 
-def _converts(name: str) -> Callable[[dict[str, Any], Compiler], Compiled]:
+def _converts(name: str) -> Callable[[dict[str, Any], Emitter], str]:
     convert = _conversion(name)
 
-    def build(node: dict[str, Any], compiler: Compiler) -> Compiled:
-        operand = compiler.compile(node["operand"])
-        converted = convert(node, compiler)
-
-        def run(ctx: Any) -> bool | None:
-            if operand(ctx) is None:
-                return None
-            return converted(ctx) is not None
-        return run
-    return build
+    def emit(node: dict[str, Any], em: Emitter) -> str:
+        return f"(None if {em.expr(node['operand'])} is None else {convert(node, em)} is not None)"
+    return emit
 
 
 for _name in (*CONVERSIONS, *CONTEXT_CONVERSIONS):
-    compiles(f"To{_name}")(_conversion(_name))
-    compiles(f"ConvertsTo{_name}")(_converts(_name))
+    emits(f"To{_name}")(_conversion(_name))
+    emits(f"ConvertsTo{_name}")(_converts(_name))
 
 
 @compiles("ToChars")
@@ -407,35 +386,36 @@ def _convert_target(node: dict[str, Any]) -> str | None:
     return target[2] if target is not None and target[0] == "named" and target[1] == "System" else None
 
 
-@compiles("Convert")
-def _convert(node: dict[str, Any], compiler: Compiler) -> Compiled:
+@emits("Convert")
+def _convert(node: dict[str, Any], em: Emitter) -> str:
     name = _convert_target(node)
     if name not in CONVERSIONS and name not in CONTEXT_CONVERSIONS:
-        raise compiler.error(node, f"convert to {name} is not supported")
-    return _conversion(name)(node, compiler)  # type: ignore[arg-type]
+        raise em.compiler.error(node, f"convert to {name} is not supported")
+    return _conversion(name)(node, em)  # type: ignore[arg-type]
 
 
-@compiles("CanConvert")
-def _can_convert(node: dict[str, Any], compiler: Compiler) -> Compiled:
+@emits("CanConvert")
+def _can_convert(node: dict[str, Any], em: Emitter) -> str:
     name = _convert_target(node)
     if name not in CONVERSIONS and name not in CONTEXT_CONVERSIONS:
-        raise compiler.error(node, f"convert to {name} is not supported")
-    return _converts(name)(node, compiler)  # type: ignore[arg-type]
+        raise em.compiler.error(node, f"convert to {name} is not supported")
+    return _converts(name)(node, em)  # type: ignore[arg-type]
 
 
-@compiles("ConvertQuantity", "CanConvertQuantity")
-def _convert_quantity(node: dict[str, Any], compiler: Compiler) -> Compiled:
+def convert_quantity(quantity: Quantity, unit: str) -> Quantity | None:
+    """The quantity in another unit (kept to scale 8), null when the units do not convert."""
+    value = quantity.in_unit(unit)
+    value = None if value is None else clamp_decimal(value)
+    return None if value is None else Quantity(value, unit)
+
+
+@emits("ConvertQuantity", "CanConvertQuantity")
+def _convert_quantity(node: dict[str, Any], em: Emitter) -> str:
     load_unit_tables()
-    quantity, unit = (compiler.compile(o) for o in node["operand"])
-    check = node["type"] == "CanConvertQuantity"
-
-    def run(ctx: Any) -> Any:
-        q, u = quantity(ctx), unit(ctx)
-        if q is None or u is None:
-            return None
-        value = q.in_unit(u)
-        if check:
-            return value is not None
-        value = None if value is None else clamp_decimal(value)
-        return None if value is None else Quantity(value, u)
-    return run
+    quantity, unit = (em.expr(o) for o in node["operand"])
+    q, u = em.temp(), em.temp()
+    if node["type"] == "CanConvertQuantity":
+        result = f"{q}.in_unit({u}) is not None"
+    else:
+        result = f"{em.constant(convert_quantity)}({q}, {u})"
+    return f"(None if (({q} := {quantity}) is None) | (({u} := {unit}) is None) else {result})"

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 from ..datatypes.code import Code, CodeSystem, Concept, ValueSet
-from ..elm.registry import REGISTRY, Compiled
-from .analysis import ReadsTable
+from ..elm.registry import EMITTERS, REGISTRY, Compiled
+from .analysis import Reads, ReadsTable
+from .emitter import CodeEmitter
 from .errors import ElmLoadError
 from .library import CompiledLibrary, Definition, FunctionDefinition, ParameterDefinition
-from .optimise import CHEAP, HoistFrame, folded
+from .optimise import CHEAP, HoistFrame, sealed_value
 from .types import Type, from_specifier, result_type
 
 #: The operator families, imported once so that each registers its node compilers.
@@ -58,6 +59,7 @@ class LibraryCompiler:
         self._scope_names: list[frozenset[str]] = [frozenset()]
         self._frames: list[HoistFrame] = []
         self._reads = ReadsTable()
+        self.emitter = CodeEmitter(self)
 
     # --- what compile functions may ask ---------------------------------------------------------------
 
@@ -65,8 +67,10 @@ class LibraryCompiler:
         """Compile one expression node: folded when constant, hoisted when it does not vary by a query's row."""
         reads = self._reads.of(node)
         if reads.constant:
-            compiled = self._compile_node(node)
-            return (folded(compiled) or compiled) if node.get("type") not in CHEAP else compiled
+            if node.get("type") in CHEAP:
+                return self._compile_node(node)
+            known, value = self.constant_value(node)
+            return (lambda ctx: value) if known else self._compile_node(node)
         frame = self._frames[-1] if self._frames else None
         if frame is None or frame.suspended or reads.effect or node.get("type") in CHEAP:
             return self._compile_node(node)
@@ -90,9 +94,21 @@ class LibraryCompiler:
         finally:
             self._frames.pop()
 
+    def reads(self, node: dict[str, Any]) -> Reads:
+        """What a node reads: names, the evaluation, effects (runtime/analysis.py)."""
+        return self._reads.of(node)
+
+    def constant_value(self, node: dict[str, Any]) -> tuple[bool, Any]:
+        """(True, value) when the node, compiled whole, evaluates without reading the evaluation; else (False, None)."""
+        if node.get("type") in EMITTERS:
+            return sealed_value(self.emitter.constant_function(node))
+        return sealed_value(self._compile_node(node))
+
     def _compile_node(self, node: dict[str, Any]) -> Compiled:
-        """Compile one expression node through the registry."""
+        """Compile one expression node: generated code for node types with an emit function, else a closure."""
         node_type = node.get("type")
+        if node_type in EMITTERS:
+            return self.emitter.function(node)
         fn = REGISTRY.get(node_type)  # type: ignore[arg-type]
         if fn is None:
             raise self.error(node, f"no implementation for ELM node type {node_type}")
@@ -198,10 +214,8 @@ class LibraryCompiler:
                 param.default = self.compile(d["default"])
         for target, d in pending:
             if isinstance(target, FunctionDefinition):
-                if target.external:
-                    continue
-                with self.scope(dict(zip(target.operand_names, target.operand_types))):
-                    target.body = self.compile(d["expression"])
+                if not target.external:
+                    target.bind(self.emitter.function_body(target, d["expression"]))
             else:
                 target.body = self.compile(d["expression"])
         return lib

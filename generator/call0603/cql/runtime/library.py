@@ -40,7 +40,8 @@ class Definition:
 class FunctionDefinition:
     """A function definition: operand names and types, compiled body (or a native implementation)."""
 
-    __slots__ = ("name", "library", "operand_names", "operand_types", "result_type", "fluent", "external", "body", "node")
+    __slots__ = ("name", "library", "operand_names", "operand_types", "result_type", "fluent", "external", "body", "node",
+                 "direct")
 
     def __init__(self, name: str, library: str, operand_names: tuple[str, ...], operand_types: tuple[Type, ...],
                  result_type: Type, fluent: bool, external: bool, node: dict[str, Any]) -> None:
@@ -53,6 +54,13 @@ class FunctionDefinition:
         self.external = external
         self.node = node
         self.body: Compiled | None = None
+        self.direct: Callable[..., Any] | None = None
+
+    def bind(self, direct: Callable[..., Any]) -> None:
+        """Set the implementation: `direct(ctx, *operands)`, and `body(ctx)` reading the operands from ctx.vars."""
+        names = self.operand_names
+        self.direct = direct
+        self.body = lambda ctx: direct(ctx, *[ctx.vars.get(n) for n in names])
 
     def __repr__(self) -> str:
         return f"FunctionDefinition({self.library}.{self.name}/{len(self.operand_names)})"

@@ -37,15 +37,14 @@ class _Sealed:
 _SEALED = _Sealed()
 
 
-def folded(compiled: Compiled) -> Compiled | None:
-    """A closure returning the expression's value computed now, or None when it is not a constant."""
+def sealed_value(compiled: Compiled) -> tuple[bool, Any]:
+    """(True, value) when the expression evaluates now without reading the evaluation, else (False, None)."""
     try:
-        value = compiled(_SEALED)
+        return True, compiled(_SEALED)
     except NotConstant:
-        return None
+        return False, None
     except Exception:  # noqa: BLE001 - any failure (a CQL error included) is left to be raised when evaluated
-        return None
-    return lambda ctx: value
+        return False, None
 
 
 class HoistFrame:
