@@ -1,5 +1,5 @@
 """Bad input, property-based: mutate valid kit bundles (drop resources, change statuses, units, values, dates to
-garbage, duplicate ids) and check that nothing but a refusal escapes, and that every decision that changes is
+garbage, duplicate ids, the Patient's birth and death dates) and check that nothing but a refusal escapes, and that every decision that changes is
 explained: the mutated resource is ignored with a reason, or is among that decision's (or a decision it rests
 on) traced inputs, before or after, or the decision went to indeterminate / pending / missing with a reason."""
 
@@ -37,8 +37,8 @@ STATUSES = ["final", "amended", "corrected", "preliminary", "registered", "cance
             "", None, 7]
 UNITS = ["/uL", "10*3/uL", "10*9/L", "10*6/L", "/mm3", "%", "g/dL", "K/uL", "mg", "", "m2"]
 VALUES = [0, -1, 499, 500, 1e-9, 1e12, 25, 25.1, 4.9, "12", None, True]
-DATES = ["not-a-date", "2024-13-45", "", "2024", "2024-03", "2024-03-18T25:61:00Z", "2023-01-01", "2099-01-01", 12345,
-         None]
+DATES = ["not-a-date", "2024-13-45", "", "2024", "2024-03", "2024-03-18T25:61:00Z", "2023-01-01", "2024-03-20",
+         "2024-03-31T23:00:00-10:00", "2099-01-01", 12345, None]
 
 
 def _seed(name: str) -> tuple[dict[str, Any], Any]:
@@ -55,7 +55,7 @@ def mutations(draw: st.DrawFn) -> tuple[str, list[tuple[str, int, Any]]]:
     seed = draw(st.sampled_from(SEEDS))
     count = len(SEED_BUNDLES[seed][0]["entry"]) - 1
     one = st.tuples(
-        st.sampled_from(["drop", "status", "unit", "value", "date", "duplicate-id"]),
+        st.sampled_from(["drop", "status", "unit", "value", "date", "duplicate-id", "birth", "death"]),
         st.integers(min_value=1, max_value=count),
         st.one_of(st.sampled_from(STATUSES + UNITS + DATES), st.sampled_from(VALUES), st.integers(1, count)),
     )
@@ -67,16 +67,25 @@ def _ref(resource: dict[str, Any]) -> str:
 
 
 def mutate(bundle: dict[str, Any], steps: list[tuple[str, int, Any]]) -> tuple[dict[str, Any], set[str]]:
-    """The mutated bundle and the references of every resource touched (before and after an id change)."""
+    """The mutated bundle and the references of every resource touched (before and after an id change).
+
+    `birth` and `death` set the Patient's birthDate or deceasedDateTime; the other kinds touch the entry at the index.
+    """
     bundle = copy.deepcopy(bundle)
     entries = bundle["entry"]
     touched: set[str] = set()
     for kind, index, arg in steps:
         if index >= len(entries):
             continue
+        if kind in ("birth", "death"):
+            index = 0
         resource = entries[index]["resource"]
         touched.add(_ref(resource))
-        if kind == "drop":
+        if kind == "birth":
+            resource["birthDate"] = arg
+        elif kind == "death":
+            resource["deceasedDateTime"] = arg
+        elif kind == "drop":
             entries.pop(index)
         elif kind == "status":
             resource["status"] = arg
