@@ -12,6 +12,7 @@ import base64
 import json
 from dataclasses import dataclass, field
 from decimal import Decimal
+from concurrent.futures import ThreadPoolExecutor
 from itertools import groupby
 from typing import Any, Iterable, Mapping
 
@@ -27,6 +28,8 @@ from .divergences import KNOWN_DIVERGENCES, accounted_for
 from .write import ASSESSMENT, CAREPLAN, Case
 
 PYTHON, CQL_EXECUTION = "python", "cql-execution"
+#: cql-execution runs one node process per start/as-of pair; this many at once (the CI has 2 cores).
+NODE_PROCESSES = 2
 
 #: The CarePlan action each CNS status selects (the plan's intrathecal branches).
 INTRATHECAL = {"positive": "it-triple", "negative": "it-cytarabine-hydrocortisone",
@@ -224,7 +227,8 @@ def _tagged_parameters(case: Case) -> dict[str, Any]:
 
 
 def run_cross_engine(cases: list[Case], context: EvaluationContext) -> tuple[list[Outcome], list[str]]:
-    """Each case through cql-execution (one node run per start/as-of pair): `expect` values and define agreement.
+    """Each case through cql-execution (one node run per start/as-of pair, two at a time): `expect` values and
+    define agreement.
 
     Returns the outcomes and the known divergences that no longer happen (the list must not rot).
     """
@@ -234,14 +238,18 @@ def run_cross_engine(cases: list[Case], context: EvaluationContext) -> tuple[lis
     subject = {c.name: c.subject.removeprefix("Patient/") for c in cases}
     value_sets = [json.loads(f.read_text(encoding="utf-8"))
                   for f in sorted((paths.REPO / "library").glob("ValueSet-*.json"))]
-    theirs: dict[str, Any] = {}
     key = lambda c: (str(c.start), str(c.as_of))  # noqa: E731
-    for (_, _), group in groupby(sorted(cases, key=key), key=key):
-        batch = list(group)
-        first = batch[0]
-        theirs.update(run_cql_execution(
+    batches = [list(group) for _, group in groupby(sorted(cases, key=key), key=key)]
+
+    def run_batch(batch: list[Case]) -> dict[str, Any]:
+        return run_cql_execution(
             libraries, context.library, [json.loads(c.bundle.read_text(encoding="utf-8")) for c in batch],
-            parameters=_tagged_parameters(first), now=str(request_time(first.as_of)), value_sets=value_sets))
+            parameters=_tagged_parameters(batch[0]), now=str(request_time(batch[0].as_of)), value_sets=value_sets)
+
+    theirs: dict[str, Any] = {}
+    with ThreadPoolExecutor(max_workers=NODE_PROCESSES) as pool:
+        for answer in pool.map(run_batch, batches):
+            theirs.update(answer)
     outcomes, results = [], []
     for case in cases:
         pid = subject[case.name]
