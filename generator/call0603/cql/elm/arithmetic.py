@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from typing import Any, Callable
 
 from ..datatypes import datetime as dt
@@ -214,13 +214,15 @@ def log(a: Any, base: Any) -> Decimal | None:
 
 
 _HALF = Decimal("0.5")
+#: Enough digits to square a 34-digit root exactly.
+_EXACT = Context(prec=2 * CONTEXT.prec + 2, Emax=CONTEXT.Emax, Emin=CONTEXT.Emin)
 
 
 def _square_root(base: Decimal) -> Decimal:
     """base ^ 0.5 as `power` gives it, through the (40 times faster) square root: the same 34 correctly rounded
     digits when the root is inexact; an exact root goes through `power`, which writes it with 34 digits."""
     root = base.sqrt(CONTEXT)
-    if CONTEXT.multiply(root, root) == base:
+    if _EXACT.multiply(root, root) == base:
         return CONTEXT.power(base, _HALF)
     return root
 

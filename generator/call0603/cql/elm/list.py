@@ -47,15 +47,21 @@ def distinct(values: list[Any] | None) -> list[Any] | None:
     """Duplicates removed by CQL equality (one null kept), first occurrences in order."""
     if values is None:
         return None
-    if all(type(v) is str for v in values) or all(type(v) is int for v in values):
+    kinds = {type(v) for v in values}
+    if len(kinds) < 2 and kinds <= {str, int}:
         return list(dict.fromkeys(values))
     out: list[Any] = []
     buckets: dict[Any, list[Any]] = {}
     for value in values:
-        bucket = buckets.setdefault(_bucket(value), [])
-        if not any(_same(value, kept) for kept in bucket):
+        key = _bucket(value)
+        bucket = buckets.get(key)
+        if bucket is None:
+            buckets[key] = [value]
+        elif any(_same(value, kept) for kept in bucket):
+            continue
+        else:
             bucket.append(value)
-            out.append(value)
+        out.append(value)
     return out
 
 
