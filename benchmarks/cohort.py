@@ -21,6 +21,7 @@ import base64
 import importlib.util
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -31,11 +32,11 @@ from typing import Any
 
 import orjson
 import psutil
+import yaml
 
 from call0603.cohort.ndjson import bucket_count, bucket_groups, input_files, slices, split_slice
 from call0603.cohort.synth.writer import RANDOM_HORIZON, synthesize
 from call0603.build.write import FHIRHELPERS_ELM
-from call0603.guideline import load_guideline
 from call0603.paths import GUIDELINE, LIBRARY, REPO, TOOLS
 
 EVALUATOR = "call0603.evaluator.assess"
@@ -73,16 +74,25 @@ class PeakRss:
         return self.peak
 
 
-def measured(command: list[str], env: dict[str, str] | None = None) -> dict[str, Any]:
-    """Run a command; wall seconds and peak tree RSS."""
-    started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def measured(command: list[str], env: dict[str, str] | None = None, stdin: Any = None) -> dict[str, Any]:
+    """Run a command: wall seconds, CPU seconds of its whole (waited) process tree, and peak tree RSS.
+
+    CPU seconds do not grow when other work shares the machine; wall seconds do.
+    """
+    started, cpu = time.perf_counter(), _children_cpu()
+    process = subprocess.Popen(command, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     rss = PeakRss(process.pid)
     out, err = process.communicate()
     peak = rss.stop()
+    result = {"wall": time.perf_counter() - started, "cpu": _children_cpu() - cpu, "peakRss": peak, "stdout": out.decode()}
     if process.returncode not in (0, 1):
-        raise SystemExit(f"{' '.join(command)} failed ({process.returncode}): {err.decode()[-2000:]}")
-    return {"wall": time.perf_counter() - started, "peakRss": peak, "stdout": out.decode()}
+        result["error"] = f"exit {process.returncode}: {err.decode()[-300:]}"
+    return result
 
 
 def population(data: Path, patients: int, seed: int) -> Path:
@@ -140,24 +150,24 @@ def _bundles(export: Path, folder: Path, limit: int) -> Path:
 def cql_execution(export: Path, folder: Path, elm: tuple[list[dict[str, Any]], list[dict[str, Any]]], limit: int) -> dict[str, Any]:
     """The first `limit` patients through cql-execution (every Patient-context define of the main library)."""
     libraries, value_sets = elm
-    main = load_guideline(GUIDELINE).package.library_name
+    main = yaml.safe_load((GUIDELINE / "package.yaml").read_text())["library"]["name"]
     day = RANDOM_HORIZON
     request = {"libraries": libraries, "main": main, "ndjson": str(_bundles(export, folder, limit)), "emit": "none", "chunk": 100,
                "parameters": {"asOf": {"Date": [day.year, day.month, day.day]}}, "valueSets": value_sets,
                "executionDateTime": f"{day.isoformat()}T12:00:00.000+00:00"}
     (folder / "request.json").write_text(json.dumps(request))
     out = folder / "node-out.json"
-    started = time.perf_counter()
     with (folder / "request.json").open("rb") as stdin:
-        process = subprocess.Popen(["node", str(TOOLS / "cql-execution.mjs"), str(out)], stdin=stdin,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        rss = PeakRss(process.pid)
-        _, err = process.communicate()
-        peak = rss.stop()
-    if process.returncode:
-        return {"error": err.decode()[-300:]}
-    answer = json.loads(out.read_text())
-    return {"wall": time.perf_counter() - started, "seconds": answer["seconds"], "peakRss": peak, "patients": limit}
+        result = measured(["node", str(TOOLS / "cql-execution.mjs"), str(out)], stdin=stdin)
+    return result if "error" in result else result | {"patients": limit}
+
+
+def _progress(row: tuple[str, int, dict[str, Any]]) -> None:
+    engine, patients, r = row
+    if "wall" in r and "error" not in r:
+        print(f"  {engine:<18} {patients:>7}: {r['wall']:.1f} s wall, {r['cpu']:.1f} s CPU, {r['peakRss'] / 2**20:.0f} MB", flush=True)
+    else:
+        print(f"  {engine:<18} {patients:>7}: {r.get('skipped') or r.get('error')}", flush=True)
 
 
 def _same(a: Path, b: Path) -> bool:
@@ -187,30 +197,37 @@ def main() -> None:
             outs[engine, workers] = args.data / f"out-{patients}-{engine}-{workers}"
             result = cohort(export, outs[engine, workers], args.evaluator, engine, workers)
             rows.append((f"{engine}, {workers} worker{'s' if workers > 1 else ''}", patients, result))
-            print(f"  {rows[-1][0]:<18} {patients:>7}: {result['wall']:.1f} s, {result['peakRss'] / 2**20:.0f} MB", flush=True)
+            _progress(rows[-1])
         if ("dask", 2) in outs:
             notes.append(f"{patients}: local and Dask outputs identical: {'yes' if _same(outs['local', 1], outs['dask', 2]) else 'NO'}")
         if isinstance(elm, str):
             rows.append(("cql-execution", patients, {"skipped": elm}))
         else:
             sample = min(patients, args.node_patients)
-            rows.append(("cql-execution", patients, cql_execution(export, args.data / f"node-{patients}", elm, sample)))
+            try:
+                rows.append(("cql-execution", patients, cql_execution(export, args.data / f"node-{patients}", elm, sample)))
+            except Exception as failure:  # the node row must not lose the table
+                rows.append(("cql-execution", patients, {"error": f"{type(failure).__name__}: {failure}"}))
+            _progress(rows[-1])
     print(f"\nper-patient function: {args.evaluator}" + (" (the cohort machinery alone: no clinical rule)" if args.evaluator == PLUMBING else ""))
-    print(f"{'engine':<18} {'patients':>8} {'wall s':>8} {'patients/s':>11} {'peak RSS MB':>12} {'vs cql-execution':>17}")
-    node_rate = {n: r["patients"] / r["wall"] for e, n, r in rows if e == "cql-execution" and "wall" in r}
+    print(f"{'engine':<18} {'patients':>8} {'wall s':>8} {'patients/s':>11} {'CPU s':>8} {'per CPU s':>10} "
+          f"{'peak RSS MB':>12} {'vs cql-execution (CPU)':>23}")
+    ok = [(e, n, r) for e, n, r in rows if "wall" in r and "error" not in r]
+    node_rate = {n: r["patients"] / r["cpu"] for e, n, r in ok if e == "cql-execution"}
     for engine, patients, result in rows:
-        if "wall" not in result:
+        if (engine, patients, result) not in ok:
             print(f"{engine:<18} {patients:>8}  not run: {result.get('skipped') or result.get('error')}")
             continue
-        rate = result.get("patients", patients) / result["wall"]
+        count = result.get("patients", patients)
         comparable = patients in node_rate and engine != "cql-execution" and args.evaluator != PLUMBING
-        ratio = f"{rate / node_rate[patients]:.2f}x" if comparable else "-"
-        print(f"{engine:<18} {patients:>8} {result['wall']:>8.1f} {rate:>11.0f} {result['peakRss'] / 2**20:>12.0f} {ratio:>17}")
+        ratio = f"{count / result['cpu'] / node_rate[patients]:.1f}x" if comparable else "-"
+        print(f"{engine:<18} {count:>8} {result['wall']:>8.1f} {count / result['wall']:>11.0f} {result['cpu']:>8.1f} "
+              f"{count / result['cpu']:>10.1f} {result['peakRss'] / 2**20:>12.0f} {ratio:>23}")
     for note in notes:
         print(note)
     if node_rate:
-        print(f"cql-execution is measured on the first {args.node_patients} patients of each population (wall time, with start-up"
-              " and library loading); its rate stands for the whole population.")
+        print(f"cql-execution runs the first {args.node_patients} patients of each population (with start-up and library"
+              " loading); the ratio compares patients per CPU second, which other work on the machine does not change.")
 
 
 if __name__ == "__main__":
