@@ -25,13 +25,12 @@ SEEDS = ("baseline-rer", "m3-override-day14", "day14-marrow-pending", "cr2-bound
 UNDECIDED = {"indeterminate", "pending", "missing", None}
 #: Decisions that rest on others (a change there explains a change here).
 RESTS_ON = {
-    "response": ("cr2", "marrow.day7", "marrow.day14", "marrow.day28", "eligibility"),
-    "cr2": ("marrow.day28", "cnsStatus"),
-    "idarubicin.day14": ("marrow.day14", "marrow.day7"),
-    "idarubicin.day21": ("marrow.day14", "marrow.day7"),
+    "response": ("cr2", "marrow.day7", "marrow.day14", "marrow.day28"),
+    "cr2": ("marrow.day28",),
+    "idarubicin.day14": ("marrow.day14",),
+    "idarubicin.day21": ("marrow.day14",),
     "marrow.day14": ("marrow.day7",),
     "riskGroup": ("cytogeneticGroup",),
-    "eligibility": ("relapseTiming",),
 }
 STATUSES = ["final", "amended", "corrected", "preliminary", "registered", "cancelled", "entered-in-error", "unknown",
             "", None, 7]
@@ -160,7 +159,7 @@ def unexplained(before: tuple[dict, dict], after: tuple[dict, dict], touched: se
     return [f"{f}: {old_values[f]!r} -> {new_values.get(f)!r}" for f in sorted(changed) if not explained(f)]
 
 
-@settings(max_examples=120, deadline=None, derandomize=True,
+@settings(max_examples=300, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(mutations())
 def test_mutated_bundles_never_crash_and_every_changed_decision_is_explained(
