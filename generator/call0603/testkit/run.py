@@ -19,7 +19,7 @@ from typing import Any, Iterable, Mapping
 from .. import paths
 from ..build.write import FHIRHELPERS_ELM
 from ..cql import PatientData
-from ..cql.crossengine import compare, patient_defines, run_cql_execution, tagged, unused
+from ..cql.crossengine import Mismatch, compare, patient_defines, run_cql_execution, tagged, unused
 from ..evaluator.assess import EXTRAS, assess_patient, parameters, request_time
 from ..evaluator.careplan import careplan_for
 from ..evaluator.context import ELM_TYPE, EvaluationContext
@@ -69,7 +69,9 @@ def matches(expected: Any, actual: Any) -> bool:
         return Decimal(str(actual)).quantize(Decimal(1).scaleb(-places)) == Decimal(repr(expected))
     if isinstance(expected, int) and not isinstance(expected, bool) and isinstance(actual, Decimal):
         return actual == expected
-    return type(expected) is type(actual) and expected == actual if expected is not None else actual is None
+    if expected is None:
+        return actual is None
+    return type(expected) is type(actual) and expected == actual
 
 
 def check_expect(case: Case, document: Any, where: str = "report") -> list[str]:
@@ -235,7 +237,22 @@ def run_cross_engine(cases: list[Case], context: EvaluationContext) -> tuple[lis
     libraries = package_elm(context)
     main = next(e for e in libraries if e["library"]["identifier"]["id"] == context.library)
     names = patient_defines(main)
-    subject = {c.name: c.subject.removeprefix("Patient/") for c in cases}
+    theirs = _cql_execution_results(cases, libraries, context.library)
+    outcomes, results = [], []
+    for case in cases:
+        pid = case.subject.removeprefix("Patient/")
+        ours = {pid: _python_tagged(case, context, names)}
+        other = {pid: theirs.get(pid, {"error": "no answer from cql-execution"})}
+        result = compare(context.library, ours, other, KNOWN_DIVERGENCES)
+        results.append(result)
+        outcomes.append(Outcome(case.name, CQL_EXECUTION, _cross_failures(case, other[pid], result.mismatches,
+                                                                          context.report_defines)))
+    stale = [f"{d.define} / {d.patient}: {d.reason}" for d in unused(KNOWN_DIVERGENCES, results)]
+    return outcomes, stale
+
+
+def _cql_execution_results(cases: list[Case], libraries: list[dict[str, Any]], main: str) -> dict[str, Any]:
+    """cql-execution's tagged results per patient id, one node process per start/as-of pair, two at a time."""
     value_sets = [json.loads(f.read_text(encoding="utf-8"))
                   for f in sorted((paths.REPO / "library").glob("ValueSet-*.json"))]
     key = lambda c: (str(c.start), str(c.as_of))  # noqa: E731
@@ -243,32 +260,29 @@ def run_cross_engine(cases: list[Case], context: EvaluationContext) -> tuple[lis
 
     def run_batch(batch: list[Case]) -> dict[str, Any]:
         return run_cql_execution(
-            libraries, context.library, [json.loads(c.bundle.read_text(encoding="utf-8")) for c in batch],
+            libraries, main, [json.loads(c.bundle.read_text(encoding="utf-8")) for c in batch],
             parameters=_tagged_parameters(batch[0]), now=str(request_time(batch[0].as_of)), value_sets=value_sets)
 
     theirs: dict[str, Any] = {}
     with ThreadPoolExecutor(max_workers=NODE_PROCESSES) as pool:
         for answer in pool.map(run_batch, batches):
             theirs.update(answer)
-    outcomes, results = [], []
-    for case in cases:
-        pid = subject[case.name]
-        outcome = Outcome(case.name, CQL_EXECUTION)
-        ours = {pid: _python_tagged(case, context, names)}
-        other = {pid: theirs.get(pid, {"error": "no answer from cql-execution"})}
-        result = compare(context.library, ours, other, KNOWN_DIVERGENCES)
-        results.append(result)
-        if "error" in other[pid]:
-            outcome.failures.append(f"cql-execution: {other[pid]['error']}")
-        else:
-            doc = define_document(other[pid]["results"], context.report_defines)
-            outcome.failures += check_expect(case, doc, CQL_EXECUTION)
-        outcome.failures += [f"define {m.define!r} differs: built-in {m.ours!r}, cql-execution {m.theirs!r}"
-                             for m in result.unexplained()]
-        outcome.failures += [f"define {m.define!r} differs beyond its listed departure: built-in {m.ours!r}, "
-                             f"cql-execution {m.theirs!r}" for m in result.mismatches
-                             if m.known is not None and not accounted_for(m)]
-        outcomes.append(outcome)
-    stale = [f"{d.define} / {d.patient}: {d.reason}" for d in unused(KNOWN_DIVERGENCES, results)]
-    return outcomes, stale
+    return theirs
+
+
+def _cross_failures(case: Case, other: Mapping[str, Any], mismatches: Iterable[Mismatch],
+                    report_defines: Mapping[str, str]) -> list[str]:
+    """A case's failures on cql-execution: its `expect` values there, then every define that differs unexplained."""
+    failures = []
+    if "error" in other:
+        failures.append(f"cql-execution: {other['error']}")
+    else:
+        failures += check_expect(case, define_document(other["results"], report_defines), CQL_EXECUTION)
+    for m in mismatches:
+        if m.known is None:
+            failures.append(f"define {m.define!r} differs: built-in {m.ours!r}, cql-execution {m.theirs!r}")
+        elif not accounted_for(m):
+            failures.append(f"define {m.define!r} differs beyond its listed departure: built-in {m.ours!r}, "
+                            f"cql-execution {m.theirs!r}")
+    return failures
 

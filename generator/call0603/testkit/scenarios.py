@@ -8,7 +8,7 @@ field (`idarubicin.day14`, `toxicity.anemia.grade`); a decision object is compar
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Mapping
 
@@ -63,7 +63,6 @@ class Scenario:
     deceased: str | None = None
     start_parameter: bool = True
     ignored: tuple[str, ...] = ()
-    tags: tuple[str, ...] = field(default=())
 
     @property
     def subject(self) -> str:
