@@ -125,3 +125,9 @@ def test_the_docs_tables_are_up_to_date() -> None:
     assert rendered(text, blocks(kit_support.context().report_defines)) == text, "run `call0603 test-kit --update`"
     for s in SCENARIOS:
         assert f"| `{s.name}` |" in text
+
+
+def test_a_missing_kit_folder_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["test-kit", "--kit", str(tmp_path / "absent")])
+    assert result.exit_code == 1
+    assert result.stdout == "" and result.stderr.strip() == f"call0603: {tmp_path / 'absent'}: no such kit folder"

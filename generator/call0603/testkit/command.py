@@ -60,6 +60,9 @@ def test_kit_command(
 
     if update:
         typer.echo(f"updated {update_kit(kit)} scenarios in {kit}")
+    if not kit.is_dir():
+        typer.echo(f"call0603: {kit}: no such kit folder", err=True)
+        raise typer.Exit(FAILED)
     cases = read_kit(kit)
     context = load_context()
     runs = {}
