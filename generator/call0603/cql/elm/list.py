@@ -11,6 +11,7 @@ from typing import Any, Callable
 from decimal import Decimal
 
 from ..datatypes.code import Code
+from ..datatypes.datetime import Date, Time
 from ..datatypes.long import Long
 from ..runtime.errors import CqlRuntimeError
 from ..runtime.types import result_type
@@ -26,7 +27,7 @@ def _same(a: Any, b: Any) -> bool:
     return equal(a, b) is True
 
 
-_PRIMITIVE_TYPES = (str, int, bool, Decimal, Long)
+_PRIMITIVE_TYPES = frozenset({str, int, bool, Decimal, Long})
 
 
 def _bucket(value: Any) -> Any:
@@ -35,11 +36,17 @@ def _bucket(value: Any) -> Any:
     if value is None or kind in _PRIMITIVE_TYPES:
         return value
     if isinstance(value, dict):
-        return frozenset([(k, v) for k, v in value.items() if type(v) in _PRIMITIVE_TYPES])
+        mixed = 0
+        for item in value.items():
+            if type(item[1]) in _PRIMITIVE_TYPES:
+                mixed ^= hash(item)
+        return ("dict", mixed)
     if isinstance(value, list):
         return ("list", len(value))
     if kind is Code:
         return (value.code, value.system)
+    if kind is Date or kind is Time:
+        return value.parts
     return kind.__name__
 
 
