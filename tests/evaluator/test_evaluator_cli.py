@@ -94,7 +94,7 @@ def test_no_start_date_is_refused(command: str) -> None:
 @pytest.mark.parametrize("command", COMMANDS)
 @pytest.mark.parametrize("as_of", ["2024-02-30", "yesterday", "2024-4-4"])
 def test_a_bad_as_of_date_is_refused(command: str, as_of: str) -> None:
-    assert_refused(*run(command, str(BASE), "--start", DAY0, "--as-of", as_of), "--as-of", as_of)
+    assert_refused(*run(command, str(BASE), "--start", DAY0, "--as-of", as_of), str(BASE), "--as-of", as_of)
 
 
 @pytest.mark.parametrize("command", COMMANDS)

@@ -27,11 +27,12 @@ AS_OF_HELP = "The evaluation date, YYYY-MM-DD: data after it is not seen (defaul
 STRICT_HELP = "Refuse the input when any resource is unusable (bad unit, no value, bad date) instead of ignoring it."
 
 
-def _dates(start: str | None, as_of: str | None) -> tuple[_dt.date | None, _dt.date]:
+def _dates(source: Path, start: str | None, as_of: str | None) -> tuple[_dt.date | None, _dt.date]:
+    """The --start and --as-of dates; a bad one refuses INPUT (the refusal names the file, as for any refusal)."""
     from .inputs import parse_date
 
-    return (parse_date(start, "--start", "command line") if start is not None else None,
-            parse_date(as_of, "--as-of", "command line") if as_of is not None else _dt.date.today())
+    return (parse_date(start, "--start", source) if start is not None else None,
+            parse_date(as_of, "--as-of", source) if as_of is not None else _dt.date.today())
 
 
 def _run(work: Callable[[], Any]) -> Any:
@@ -67,7 +68,7 @@ def apply_command(
         from .context import load_context
         from .inputs import load_patient
 
-        day0, when = _dates(start, as_of)
+        day0, when = _dates(input, start, as_of)
         patient = load_patient(input, subject)
         return careplan_for(patient, start=day0, as_of=when, context=load_context(), strict=strict)
 
@@ -95,7 +96,7 @@ def assess_command(
         from .explain import trace
         from .inputs import load_patient
 
-        day0, when = _dates(start, as_of)
+        day0, when = _dates(input, start, as_of)
         context = load_context()
         evaluation = evaluate_patient(load_patient(input, subject), start=day0, as_of=when, context=context)
         if strict:
