@@ -117,17 +117,10 @@ def _sorter(sort: dict[str, Any], compiler: Compiler, row_type: Type) -> Callabl
                 return read(value, ctx.timezone_offset) if read is not None and value is not None else value
             keys.append(by_column)
         else:
-            with compiler.scope({THIS: row_type}):  # type: ignore[attr-defined]
-                expression = compiler.compile(by["expression"])
+            expression = compiler.emitter.row_function(by["expression"], THIS, row_type)  # type: ignore[attr-defined]
 
-            def by_expression(ctx: Any, row: Any, expression: Compiled = expression, read: Any = reader) -> Any:
-                scope = ctx.vars
-                saved = scope.get(THIS, MISSING)
-                scope[THIS] = row
-                try:
-                    value = expression(ctx)
-                finally:
-                    _restore(scope, THIS, saved)
+            def by_expression(ctx: Any, row: Any, expression: Any = expression, read: Any = reader) -> Any:
+                value = expression(ctx, row)
                 return read(value, ctx.timezone_offset) if read is not None and value is not None else value
             keys.append(by_expression)
     order = cmp_to_key(_compare_keys(directions))

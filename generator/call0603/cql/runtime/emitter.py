@@ -174,6 +174,13 @@ class CodeEmitter:
         ]
         return self.define(("ctx", *args), lines)
 
+    def row_function(self, node: dict[str, Any], name: str, type_: Type) -> Callable[[Any, Any], Any]:
+        """`node` as a function of the context and one row, seen under `name` (a sort key: `$this`)."""
+        with self.function_frame({name: "_row"}):
+            with self.compiler.scope({name: type_}):
+                body = self._emit(node)
+        return self.define(("ctx", "_row"), [f"return {body}"])
+
     def constant_function(self, node: dict[str, Any]) -> Compiled:
         """`node` as one function with nothing inside folded on its own (to try evaluating it whole)."""
         folding, self._folding = self._folding, False
