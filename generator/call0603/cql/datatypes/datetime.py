@@ -338,7 +338,7 @@ class DateTime(_Temporal):
     def parse(cls, text: str, default_offset: Decimal | None = None) -> DateTime | None:
         """A DateTime from ISO 8601 / FHIR dateTime text ('2012', … '2012-01-31T12:30:59.123+05:30', 'Z'), else None.
 
-        Parsed values are cached by text: the same instants recur across a patient's resources."""
+        Parsed values are cached by text (the last 8192): the same instants recur across a patient's resources."""
         return _parse_datetime(text, default_offset)
 
     def _offset(self) -> Decimal | None:
@@ -466,7 +466,7 @@ def _seconds_with_offset(text: str) -> tuple[int, ...] | None:
     return moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second
 
 
-@lru_cache(maxsize=65_536)
+@lru_cache(maxsize=8192)
 def _parse_datetime(text: str, default_offset: Decimal | None) -> DateTime | None:
     parts = _seconds_with_offset(text) if text.isascii() else None
     if parts is not None:
