@@ -26,16 +26,12 @@ from call0603.translator import translate
 
 FIXTURES = Path(__file__).parent / "fixtures" / "crossengine"
 
-_OFFSET = ("2024-02-29 (day precision, offset -05:00 from the request) against 2024-03-01T00:00:00Z: in the "
-           "first value's offset the second is 2024-02-29T19:00, the same day, so `contains` is uncertain (null), "
-           "as cql-execution answers; this engine answers true")
 _NULL_BOUNDS = ("Interval[null, null] keeps its null closed boundaries as values in CQL; this engine turns them "
                 "into the minimum and maximum DateTime")
 
 #: Where this engine (not cql-execution) is still wrong on the fixtures. Each must still happen (the test fails
 #: once one is fixed, so it is removed); the list only shrinks.
 ENGINE_GAPS: tuple[KnownDivergence, ...] = (
-    KnownDivergence("CrossDates", "Window Contains As Of", "month-end", _OFFSET),
     KnownDivergence("CrossDates", "Reinduction Window", "empty", _NULL_BOUNDS),
 )
 

@@ -375,16 +375,19 @@ class DateTime(_Temporal):
         return None
 
     def _aligned(self, other: _Temporal, precision: int | None) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """Both component tuples in one offset when the comparison reaches hours (the finer value moved to the
+        coarser one's offset: a day at -05:00 is read against a moment as seen at -05:00); as written otherwise."""
         o_offset = other.offset  # type: ignore[attr-defined]
         if (
             self.offset == o_offset
             or self.offset is None
             or o_offset is None
             or (precision is not None and precision <= DAY)
-            or len(self.parts) <= HOUR
-            or len(other.parts) <= HOUR
+            or (len(self.parts) <= HOUR and len(other.parts) <= HOUR)
         ):
             return self.parts, other.parts
+        if len(other.parts) <= HOUR:
+            return self.at_offset(o_offset).parts, other.parts
         return self.parts, other.at_offset(self.offset).parts  # type: ignore[attr-defined]
 
     def at_offset(self, offset: Decimal | None) -> DateTime:
