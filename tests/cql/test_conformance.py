@@ -24,7 +24,7 @@ MINI = Path(__file__).parent / "fixtures" / "conformance" / "MiniSuite.xml"
 SUITE = SHARED / "cql-tests"
 
 #: Ratchet: the numbers the engine has reached. Raise them as it improves; never lower them to pass.
-FLOOR_TOTAL = 1788
+FLOOR_TOTAL = 1793
 FLOOR_PER_FILE: dict[str, int] = {
     "CqlAggregateFunctionsTest": 50,
     "CqlAggregateTest": 8,
@@ -41,7 +41,7 @@ FLOOR_PER_FILE: dict[str, int] = {
     "CqlStringOperatorsTest": 81,
     "CqlTypeOperatorsTest": 34,
     "CqlTypesTest": 27,
-    "ValueLiteralsAndSelectors": 58,
+    "ValueLiteralsAndSelectors": 63,
 }
 #: From this share on, every failure must have its reason in known_failures.yaml.
 EXPLAINED_FROM = 0.95

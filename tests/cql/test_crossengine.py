@@ -26,14 +26,10 @@ from call0603.translator import translate
 
 FIXTURES = Path(__file__).parent / "fixtures" / "crossengine"
 
-_NULL_BOUNDS = ("Interval[null, null] keeps its null closed boundaries as values in CQL; this engine turns them "
-                "into the minimum and maximum DateTime")
 
 #: Where this engine (not cql-execution) is still wrong on the fixtures. Each must still happen (the test fails
 #: once one is fixed, so it is removed); the list only shrinks.
-ENGINE_GAPS: tuple[KnownDivergence, ...] = (
-    KnownDivergence("CrossDates", "Reinduction Window", "empty", _NULL_BOUNDS),
-)
+ENGINE_GAPS: tuple[KnownDivergence, ...] = ()
 
 
 @dataclass(frozen=True)

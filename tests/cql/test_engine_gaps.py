@@ -52,3 +52,75 @@ define "Compared": @2024-02-29T same {precision} as @2024-02-29T{hour:02d}:00:00
 """))
     now = DateTime((2024, 3, 1, 9, 0, 0, 0), WEST)  # the day-precision literal takes the request's offset
     assert eng.evaluate("Days", now=now)["Compared"] is expected
+
+
+NULL_BOUNDS = """
+define "Unbounded": Interval[null as Integer, null as Integer]
+define "From Five": Interval[5, null]
+define "Open Null": Interval(null, 5]
+define "Unknown Window": Interval[null as DateTime, null as DateTime]
+define "Five In Unbounded": 5 in Interval[null as Integer, null as Integer]
+define "Start Of Unbounded": start of Interval[null as Integer, 5]
+define "End From Five": end of Interval[5, null]
+define "Start Of Open Null": start of Interval(null as Integer, 5]
+define "Includes": Interval[null as Integer, null as Integer] includes Interval[1, 10]
+define "Unbounded Union": Interval[null as Integer, 5] union Interval[3, 10]
+"""
+
+
+@pytest.fixture(scope="module")
+def bounds():
+    return engine(library("NullBounds", NULL_BOUNDS)).evaluate("NullBounds")
+
+
+def test_closed_null_boundaries_stay_null_in_the_value(bounds) -> None:
+    for name in ("Unbounded", "Unknown Window"):
+        interval = bounds[name]
+        assert (interval.low, interval.high, interval.low_closed, interval.high_closed) == (None, None, True, True)
+    assert (bounds["From Five"].low, bounds["From Five"].high) == (5, None)
+    assert (bounds["Open Null"].low, bounds["Open Null"].low_closed) == (None, False)
+
+
+def test_a_closed_null_boundary_is_unbounded_and_an_open_one_unknown(bounds) -> None:
+    assert bounds["Five In Unbounded"] is True and bounds["Includes"] is True
+    assert bounds["Start Of Unbounded"] == -(2**31) and bounds["End From Five"] == 2**31 - 1
+    assert bounds["Start Of Open Null"] is None
+    union = bounds["Unbounded Union"]
+    assert (union.low, union.high, union.start()) == (None, 10, -(2**31))
+
+
+LITERALS = """
+define "Max Integer": 2147483647
+define "Min Integer": -2147483648
+define "Past Max": 2147483648
+define "Past Min": -2147483649
+define "Plus Past Max": +2147483648
+define "Max Long": 9223372036854775807L
+define "Min Long": -9223372036854775808L
+define "Past Max Long": 9223372036854775808L
+define "Negated Expression": -(2147483647 + 0)
+define "Whole Decimal": Floor(2147483648)
+define "Negative Whole Decimal": Ceiling(-2147483649) + 0.0
+"""
+
+
+@pytest.fixture(scope="module")
+def literals():
+    return engine(library("Literals", LITERALS))
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("Max Integer", 2**31 - 1), ("Min Integer", -(2**31)), ("Max Long", 2**63 - 1), ("Min Long", -(2**63)),
+    ("Negated Expression", -(2**31 - 1)),
+    # a whole number the translator reads as a Decimal (ToDecimal) is a Decimal literal, in range as a Decimal;
+    # Floor then gives an Integer beyond 32 bits: null
+    ("Whole Decimal", None), ("Negative Whole Decimal", None),
+])
+def test_integer_and_long_literals_at_their_limits(literals, name, expected) -> None:
+    assert literals.evaluate("Literals", expressions=[name])[name] == expected
+
+
+@pytest.mark.parametrize("name", ["Past Max", "Past Min", "Plus Past Max", "Past Max Long"])
+def test_a_literal_outside_its_range_is_an_error_when_evaluated(literals, name) -> None:
+    with pytest.raises(CqlRuntimeError, match="outside"):
+        literals.evaluate("Literals", expressions=[name])

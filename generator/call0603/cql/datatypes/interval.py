@@ -9,31 +9,40 @@ from . import points
 
 
 class Interval:
-    """Interval[low, high] with closedness flags; `start()`/`end()` give the closed points the interval covers."""
+    """Interval[low, high] with closedness flags; `start()`/`end()` give the closed points the interval covers.
 
-    __slots__ = ("low", "high", "low_closed", "high_closed")
+    A null boundary stays null in the value. Closed, it stands for the least (or greatest) value of the point type
+    (`point`, else the other boundary's type): the interval is unbounded on that side. Open, it is unknown."""
 
-    def __init__(self, low: Any, high: Any, low_closed: bool = True, high_closed: bool = True) -> None:
+    __slots__ = ("low", "high", "low_closed", "high_closed", "point")
+
+    def __init__(self, low: Any, high: Any, low_closed: bool = True, high_closed: bool = True,
+                 point: str | None = None) -> None:
         self.low = low
         self.high = high
         self.low_closed = low_closed
         self.high_closed = high_closed
+        self.point = point
 
     def start(self) -> Any:
         """The first point in the interval (the low, or its successor when open); None when unknown."""
-        if self.low is None or self.low_closed:
-            return self.low
-        return points.successor(self.low)
+        low = self.low
+        if low is None:
+            kind = self.point_type() if self.low_closed else None
+            return None if kind is None else points.min_value(kind, getattr(self.high, "offset", None))
+        return low if self.low_closed else points.successor(low)
 
     def end(self) -> Any:
         """The last point in the interval (the high, or its predecessor when open); None when unknown."""
-        if self.high is None or self.high_closed:
-            return self.high
-        return points.predecessor(self.high)
+        high = self.high
+        if high is None:
+            kind = self.point_type() if self.high_closed else None
+            return None if kind is None else points.max_value(kind, getattr(self.low, "offset", None))
+        return high if self.high_closed else points.predecessor(high)
 
     def point_type(self) -> str | None:
-        """The CQL name of the point type, read from a boundary (None when both are null)."""
-        return points.type_name(self.low if self.low is not None else self.high)
+        """The CQL name of the point type: as declared, else read from a boundary (None when unknown)."""
+        return self.point or points.type_name(self.low if self.low is not None else self.high)
 
     def cql_compare(self, other: Any) -> int | None:
         """Intervals have no order."""

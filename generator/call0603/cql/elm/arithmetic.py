@@ -15,6 +15,7 @@ from ..datatypes.uncertainty import Uncertainty, combine
 from ..runtime.errors import CqlRuntimeError
 from ..runtime.types import named
 from .operands import binary, operands, unary
+from .literal import emit_literal, signed_integer_literal
 from .registry import Compiled, Compiler, compiles, emits
 
 _TEMPORAL = (dt.Date, dt.DateTime, dt.Time)
@@ -307,7 +308,17 @@ emits("Multiply")(binary(multiply))
 emits("Divide")(binary(divide))
 emits("TruncatedDivide")(binary(truncated_divide))
 emits("Modulo")(binary(modulo))
-emits("Negate")(unary(negate))
+_negate = unary(negate)
+
+
+@emits("Negate")
+def _negate_node(node: dict[str, Any], em: Any) -> str:
+    """-x; the translator writes the literal -2147483648 as Negate(2147483648), so a negated Integer or Long
+    literal is read as one negative literal (in range at the minimum, an error beyond it)."""
+    text = signed_integer_literal(node)
+    if text is not None:
+        return emit_literal(node["operand"], em, text)
+    return _negate(node, em)
 emits("Abs")(unary(absolute))
 emits("Ceiling")(unary(_to_integer(ROUND_CEILING)))
 emits("Floor")(unary(_to_integer(ROUND_FLOOR)))

@@ -91,13 +91,13 @@ def _typed(interval: Interval, other: Any) -> Interval:
     sample = other
     if isinstance(other, Interval):
         sample = other.low if other.low is not None else other.high
-    kind = points.type_name(interval.low if interval.low is not None else interval.high) or points.type_name(sample)
+    kind = interval.point_type() or points.type_name(sample)
     if kind is None:
         return interval
     offset = getattr(sample, "offset", None)
     low = points.min_value(kind, offset) if needs_low else interval.low
     high = points.max_value(kind, offset) if needs_high else interval.high
-    return Interval(low, high, interval.low_closed, interval.high_closed)
+    return Interval(low, high, interval.low_closed, interval.high_closed, kind)
 
 
 def _bound_le(interval: Interval, point: Any, precision: int | None, low: bool) -> bool | None:
@@ -277,7 +277,7 @@ def union(a: Interval | None, b: Interval | None) -> Interval | None:
     if _or(overlaps(a, b), meets(a, b)) is not True:
         return None
     low, high = _lower(a, b), _upper(a, b)
-    return Interval(low.low, high.high, low.low_closed, high.high_closed)
+    return Interval(low.low, high.high, low.low_closed, high.high_closed, a.point_type() or b.point_type())
 
 
 def intersect(a: Interval | None, b: Interval | None) -> Interval | None:
@@ -292,7 +292,7 @@ def intersect(a: Interval | None, b: Interval | None) -> Interval | None:
         high = a
     elif b.high is None and not b.high_closed:
         high = b
-    return Interval(low.low, high.high, low.low_closed, high.high_closed)
+    return Interval(low.low, high.high, low.low_closed, high.high_closed, a.point_type() or b.point_type())
 
 
 def except_(a: Interval | None, b: Interval | None) -> Interval | None:
@@ -306,9 +306,9 @@ def except_(a: Interval | None, b: Interval | None) -> Interval | None:
     covers_start = _le(b.start(), a.start())
     covers_end = _le(a.end(), b.end())
     if covers_start is True and covers_end is False:
-        return Interval(b.high, a.high, not b.high_closed, a.high_closed)
+        return Interval(b.high, a.high, not b.high_closed, a.high_closed, a.point_type() or b.point_type())
     if covers_end is True and covers_start is False:
-        return Interval(a.low, b.low, a.low_closed, not b.low_closed)
+        return Interval(a.low, b.low, a.low_closed, not b.low_closed, a.point_type() or b.point_type())
     return None
 
 
@@ -349,7 +349,7 @@ def collapse(intervals: list[Interval | None] | None, per: Quantity | None = Non
     """Merge overlapping or meeting intervals, sorted by start; null and empty-boundary intervals dropped."""
     if intervals is None:
         return None
-    kept = [i for i in intervals if i is not None and not (i.low is None and i.high is None)]
+    kept = [i for i in intervals if i is not None and not (i.start() is None and i.end() is None)]
     kept.sort(key=_sort_key)
     merged: list[Interval] = []
     for interval in kept:
@@ -607,12 +607,7 @@ def _interval(node: dict[str, Any], compiler: Compiler) -> Compiled:
         lo, hi = low(ctx), high(ctx)
         low_closed = low_closed_fixed if low_closed_expr is None else bool(low_closed_expr(ctx))
         high_closed = high_closed_fixed if high_closed_expr is None else bool(high_closed_expr(ctx))
-        point_kind = kind or points.type_name(lo if lo is not None else hi)
-        if lo is None and low_closed and point_kind is not None:
-            lo = points.min_value(point_kind, getattr(hi, "offset", None))
-        if hi is None and high_closed and point_kind is not None:
-            hi = points.max_value(point_kind, getattr(lo, "offset", None))
-        interval = Interval(lo, hi, low_closed, high_closed)
+        interval = Interval(lo, hi, low_closed, high_closed, kind)
         if lo is not None and hi is not None and _lt(interval.end(), interval.start()) is True:
             raise CqlRuntimeError(f"invalid interval: {interval} has its low boundary after its high boundary")
         return interval

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..datatypes.code import Code, CodeSystem, Concept, ValueSet
 from ..datatypes.datetime import Date, DateTime, Time
-from ..datatypes.decimal import MAX_DECIMAL, decimal_precision
+from ..datatypes.decimal import MAX_DECIMAL, MAX_INTEGER, MAX_LONG, MIN_INTEGER, MIN_LONG, decimal_precision
 from ..datatypes.long import Long
 from ..datatypes.quantity import Quantity, Ratio
 from ..datatypes.tuple import Tuple
@@ -18,13 +18,19 @@ from ..runtime.types import named
 from .registry import Compiled, Compiler, Emitter, compiles, emits
 
 
+def _in_range(value: int, low: int, high: int, kind: str, text: str) -> int:
+    if not low <= value <= high:
+        raise ValueError(f"{kind} literal {text} is outside CQL's range ({low} to {high})")
+    return value
+
+
 def literal_value(value_type: str, text: str) -> Any:
     """The Python value of an ELM Literal of a System type (ValueError when the text does not fit)."""
     kind = named(value_type)[2]
     if kind == "Integer":
-        return int(text)
+        return _in_range(int(text), MIN_INTEGER, MAX_INTEGER, "Integer", text)
     if kind == "Long":
-        return Long(int(text))
+        return Long(_in_range(int(text), MIN_LONG, MAX_LONG, "Long", text))
     if kind == "Decimal":
         try:
             value = Decimal(text)
@@ -42,17 +48,34 @@ def literal_value(value_type: str, text: str) -> Any:
     raise ValueError(f"literal of type {kind} is not supported")
 
 
-@emits("Literal")
-def _literal(node: dict[str, Any], em: Emitter) -> str:
-    """A literal; one CQL cannot represent (out of range) is an error when evaluated, as the spec says."""
+def emit_literal(node: dict[str, Any], em: Emitter, text: str) -> str:
+    """A literal of the node's type written as `text`; one CQL cannot represent (out of range) is an error when
+    evaluated, as the spec says."""
     try:
-        return em.constant(literal_value(node["valueType"], node.get("value", "")))
+        return em.constant(literal_value(node["valueType"], text))
     except ValueError as bad:
         message = str(bad)
 
         def invalid(ctx: Any) -> Any:
             raise CqlRuntimeError(message)
         return em.closure(invalid, node)
+
+
+@emits("Literal")
+def _literal(node: dict[str, Any], em: Emitter) -> str:
+    return emit_literal(node, em, node.get("value", ""))
+
+
+def signed_integer_literal(node: dict[str, Any]) -> str | None:
+    """The text of an Integer or Long literal, or of one negated (the translator writes -5 as Negate(5)); else None."""
+    negated = node.get("type") == "Negate"
+    literal = node["operand"] if negated else node
+    if literal.get("type") != "Literal" or named(literal["valueType"])[2] not in ("Integer", "Long"):
+        return None
+    text = literal.get("value", "")
+    if not negated:
+        return text
+    return text[1:] if text.startswith("-") else "-" + text
 
 
 @emits("Null")

@@ -18,6 +18,7 @@ from ..fhir.properties import choice_getter
 from ..runtime.errors import CqlRuntimeError
 from ..runtime.types import Type, from_specifier, named, type_name
 from .registry import Compiled, Compiler, Emitter, compiles, emits
+from .literal import emit_literal, signed_integer_literal
 from .structured import property_source
 
 # --- run-time type tests -------------------------------------------------------------------------------
@@ -351,6 +352,9 @@ CONTEXT_CONVERSIONS: dict[str, Callable[[Any, Any], Any]] = {
 
 def _conversion(name: str) -> Callable[[dict[str, Any], Emitter], str]:
     def emit(node: dict[str, Any], em: Emitter) -> str:
+        literal = signed_integer_literal(node["operand"]) if name == "Decimal" else None
+        if literal is not None:  # a whole number the translator reads as a Decimal is a Decimal literal
+            return emit_literal({"type": "Literal", "valueType": "System.Decimal"}, em, literal)
         value = em.temp()
         if name in CONTEXT_CONVERSIONS:
             return f"(None if ({value} := {em.expr(node['operand'])}) is None else {em.constant(CONTEXT_CONVERSIONS[name])}(ctx, {value}))"

@@ -10,7 +10,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Callable
 
-from ..datatypes import points, ucum
+from ..datatypes import ucum
 from ..datatypes.code import Code, Concept
 from ..datatypes.interval import Interval
 from ..datatypes.quantity import Quantity, Ratio
@@ -77,13 +77,9 @@ def to_ratio(ratio: Any) -> Any:
 
 
 def _interval(low: Any, high: Any, low_closed: bool, high_closed: bool, kind: str) -> Any:
-    """As the Interval selector builds it: a closed null boundary is the point type's extreme; a boundary
+    """As the Interval selector builds it (a closed null boundary stays null and means unbounded); a boundary
     order that makes no interval (an end before the start) is null here, so the bad data is ignored."""
-    if low is None and low_closed:
-        low = points.min_value(kind, getattr(high, "offset", None))
-    if high is None and high_closed:
-        high = points.max_value(kind, getattr(low, "offset", None))
-    interval = Interval(low, high, low_closed, high_closed)
+    interval = Interval(low, high, low_closed, high_closed, kind)
     if low is not None and high is not None and compare(interval.end(), interval.start()) == -1:
         return None
     return interval

@@ -9,6 +9,7 @@ query, the first time a row needs it (kept in a local); a constant part is evalu
 from __future__ import annotations
 
 import itertools
+import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterator
@@ -139,7 +140,10 @@ class CodeEmitter:
         """Compile one generated function."""
         name = f"_f{next(self._ids)}"
         source = f"def {name}({', '.join(params)}):\n" + "".join(f"    {line}\n" for line in lines)
-        exec(compile(source, f"<ELM {self.compiler.library.key}>", "exec"), self.namespace)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SyntaxWarning)  # `5 is None` where an operand is a literal: meant
+            code = compile(source, f"<ELM {self.compiler.library.key}>", "exec")
+        exec(code, self.namespace)
         return self.namespace.pop(name)
 
     # --- entry points -------------------------------------------------------------------------------------
