@@ -170,8 +170,17 @@ def _progress(row: tuple[str, int, dict[str, Any]]) -> None:
         print(f"  {engine:<18} {patients:>7}: {r.get('skipped') or r.get('error')}", flush=True)
 
 
-def _same(a: Path, b: Path) -> bool:
-    return all((a / n).read_bytes() == (b / n).read_bytes() for n in ("assessments.ndjson", "refused.ndjson"))
+def _agreement(patients: int, outs: dict[tuple[str, int], Path]) -> str:
+    """Whether Dask wrote the same bytes as a local run of the same compiled library (the library may be rebuilt meanwhile)."""
+    def library(folder: Path) -> str:
+        return json.loads((folder / "summary.json").read_text())["libraryHash"]
+
+    dask = outs["dask", 2]
+    same_library = [out for key, out in outs.items() if key[0] == "local" and library(out) == library(dask)]
+    if not same_library:
+        return f"{patients}: local and Dask not comparable: the library changed between the runs"
+    agree = all((same_library[0] / n).read_bytes() == (dask / n).read_bytes() for n in ("assessments.ndjson", "refused.ndjson"))
+    return f"{patients}: local ({same_library[0].name}) and Dask outputs identical: {'yes' if agree else 'NO'}"
 
 
 def main() -> None:
@@ -199,7 +208,7 @@ def main() -> None:
             rows.append((f"{engine}, {workers} worker{'s' if workers > 1 else ''}", patients, result))
             _progress(rows[-1])
         if ("dask", 2) in outs:
-            notes.append(f"{patients}: local and Dask outputs identical: {'yes' if _same(outs['local', 1], outs['dask', 2]) else 'NO'}")
+            notes.append(_agreement(patients, outs))
         if isinstance(elm, str):
             rows.append(("cql-execution", patients, {"skipped": elm}))
         else:
