@@ -24,7 +24,7 @@ MINI = Path(__file__).parent / "fixtures" / "conformance" / "MiniSuite.xml"
 SUITE = SHARED / "cql-tests"
 
 #: Ratchet: the numbers the engine has reached. Raise them as it improves; never lower them to pass.
-FLOOR_TOTAL = 1793
+FLOOR_TOTAL = 1794
 FLOOR_PER_FILE: dict[str, int] = {
     "CqlAggregateFunctionsTest": 50,
     "CqlAggregateTest": 8,
@@ -34,7 +34,7 @@ FLOOR_PER_FILE: dict[str, int] = {
     "CqlDateTimeOperatorsTest": 314,
     "CqlErrorsAndMessagingOperatorsTest": 4,
     "CqlIntervalOperatorsTest": 408,
-    "CqlListOperatorsTest": 227,
+    "CqlListOperatorsTest": 228,
     "CqlLogicalOperatorsTest": 39,
     "CqlNullologicalOperatorsTest": 22,
     "CqlQueryTests": 12,

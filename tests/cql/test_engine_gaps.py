@@ -124,3 +124,57 @@ def test_integer_and_long_literals_at_their_limits(literals, name, expected) -> 
 def test_a_literal_outside_its_range_is_an_error_when_evaluated(literals, name) -> None:
     with pytest.raises(CqlRuntimeError, match="outside"):
         literals.evaluate("Literals", expressions=[name])
+
+
+def _run_node(node: dict, **scope) -> object:
+    """Compile one hand-written ELM expression (for operators CQL has no syntax for) and evaluate it."""
+    from call0603.cql import Engine
+
+    library = {"library": {"identifier": {"id": "Hand", "version": "1"}, "statements": {"def": [
+        {"name": "Value", "context": "Patient", "expression": node}]}}}
+    engine_ = Engine([library])
+    return engine_.evaluate("Hand")["Value"]
+
+
+def _literal(value: int) -> dict:
+    return {"type": "Literal", "valueType": "{urn:hl7-org:elm-types:r1}Integer", "value": str(value)}
+
+
+def test_descendents_of_null_is_null() -> None:
+    eng = engine(library("Tree", 'define "Nothing": (null).descendents()\n'))
+    assert eng.evaluate("Tree")["Nothing"] is None
+
+
+def test_children_and_descendents_of_structures() -> None:
+    tuple_node = {"type": "Tuple", "element": [
+        {"name": "a", "value": _literal(1)},
+        {"name": "b", "value": {"type": "List", "element": [_literal(2), _literal(3)]}},
+        {"name": "c", "value": {"type": "Tuple", "element": [{"name": "d", "value": _literal(4)}]}},
+        {"name": "e", "value": {"type": "Null"}},
+    ]}
+    assert _run_node({"type": "Children", "source": tuple_node}) == [1, 2, 3, {"d": 4}]
+    assert _run_node({"type": "Descendents", "source": tuple_node}) == [1, 2, 3, {"d": 4}, 4]
+    listed = {"type": "List", "element": [tuple_node, _literal(9)]}
+    assert _run_node({"type": "Children", "source": listed}) == [1, 2, 3, {"d": 4}]
+    assert _run_node({"type": "Children", "source": {"type": "Null"}}) is None
+
+
+def test_descendents_of_a_fhir_resource_skip_its_type_and_primitive_extensions() -> None:
+    from call0603.cql.elm.list import children, descendents
+
+    resource = {"resourceType": "Observation", "status": "final", "_status": {"extension": []},
+                "code": {"coding": [{"system": "s", "code": "c"}]}}
+    assert children(resource) == ["final", {"coding": [{"system": "s", "code": "c"}]}]
+    assert descendents(resource) == ["final", {"coding": [{"system": "s", "code": "c"}]}, {"system": "s", "code": "c"}, "s", "c"]
+
+
+def test_repeat_applies_the_element_until_nothing_new_comes() -> None:
+    # Repeat({1}, if $this < 4 then $this + 1 else null) gives 2, 3, 4
+    this = {"type": "AliasRef", "name": "$this"}
+    step = {"type": "If", "condition": {"type": "Less", "operand": [this, _literal(4)]},
+            "then": {"type": "Add", "operand": [this, _literal(1)]}, "else": {"type": "Null"}}
+    source = {"type": "List", "element": [_literal(1)]}
+    assert _run_node({"type": "Repeat", "source": source, "element": step, "scope": "$this"}) == [2, 3, 4]
+    # new as against the result so far (the source is not part of it), as FHIRPath's repeat(): 1, then nothing new
+    assert _run_node({"type": "Repeat", "source": source, "element": this, "scope": "$this"}) == [1]
+    assert _run_node({"type": "Repeat", "source": {"type": "Null"}, "element": this, "scope": "$this"}) is None

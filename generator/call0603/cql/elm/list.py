@@ -10,9 +10,11 @@ from typing import Any, Callable
 
 from decimal import Decimal
 
-from ..datatypes.code import Code
+from ..datatypes.code import Code, Concept
 from ..datatypes.datetime import Date, Time
+from ..datatypes.interval import Interval
 from ..datatypes.long import Long
+from ..datatypes.quantity import Quantity, Ratio
 from ..runtime.errors import CqlRuntimeError
 from ..runtime.types import result_type
 from .comparison import equal
@@ -330,6 +332,82 @@ def _each(source: Compiled, body: Compiled, scope: str, keep: Callable[[Any, Any
             scope_vars[scope] = saved
         return out
     return run
+
+
+@compiles("Repeat")
+def _repeat(node: dict[str, Any], compiler: Compiler) -> Compiled:
+    """ForEach again on what the previous round gave, until a round gives nothing new (by CQL equality); the
+    result is every new value in the order found (the source is not part of it, as FHIRPath's repeat())."""
+    source, element, scope = _scoped(node, compiler)
+
+    def run(ctx: Any) -> list[Any] | None:
+        frontier = source(ctx)
+        if frontier is None:
+            return None
+        scope_vars = ctx.vars
+        saved = scope_vars.get(scope)
+        found: list[Any] = []
+        try:
+            while frontier:
+                fresh: list[Any] = []
+                for value in frontier:
+                    scope_vars[scope] = value
+                    produced = element(ctx)
+                    for item in produced if isinstance(produced, list) else [produced]:
+                        if item is not None and contains(found, item) is not True:
+                            found.append(item)
+                            fresh.append(item)
+                frontier = fresh
+        finally:
+            scope_vars[scope] = saved
+        return found
+    return run
+
+
+def children(value: Any) -> list[Any] | None:
+    """The values of a structure's elements (a list element's items one by one; nulls, a FHIR resource's type and
+    its primitives' `_` siblings left out); for a list, the children of each item; null for null."""
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return [child for item in value for child in children(item) or ()]
+    if isinstance(value, dict):
+        elements = [v for k, v in value.items() if k != "resourceType" and not k.startswith("_")]
+    elif isinstance(value, (Code, Concept, Quantity, Ratio)):
+        elements = [getattr(value, name) for name in value.__slots__]  # type: ignore[union-attr]
+    elif isinstance(value, Interval):
+        elements = [value.low, value.high]
+    else:
+        return []
+    out: list[Any] = []
+    for element in elements:
+        if isinstance(element, (list, tuple)):
+            out.extend(e for e in element if e is not None)
+        elif element is not None:
+            out.append(element)
+    return out
+
+
+def descendents(value: Any) -> list[Any] | None:
+    """Children, then their children, and so on (level by level, as FHIRPath's descendants())."""
+    if value is None:
+        return None
+    out: list[Any] = []
+    level = children(value) or []
+    while level:
+        out.extend(level)
+        level = [grandchild for child in level for grandchild in children(child) or ()]
+    return out
+
+
+@emits("Children")
+def _children(node: dict[str, Any], em: Emitter) -> str:
+    return f"{em.constant(children)}({em.expr(node['source'])})"
+
+
+@emits("Descendents")
+def _descendents(node: dict[str, Any], em: Emitter) -> str:
+    return f"{em.constant(descendents)}({em.expr(node['source'])})"
 
 
 @compiles("Filter")
