@@ -38,6 +38,8 @@ def _bucket(value: Any) -> Any:
     if value is None or kind in _PRIMITIVE_TYPES:
         return value
     if isinstance(value, dict):
+        if "resourceType" in value and type(value.get("id")) is str:  # equal resources have one type and id
+            return ("resource", value["resourceType"], value["id"])
         mixed = 0
         for item in value.items():
             if type(item[1]) in _PRIMITIVE_TYPES:
