@@ -339,7 +339,7 @@ class DateTime(_Temporal):
         """A DateTime from ISO 8601 / FHIR dateTime text ('2012', … '2012-01-31T12:30:59.123+05:30', 'Z'), else None.
 
         Parsed values are cached by text (the last 8192): the same instants recur across a patient's resources."""
-        return _parse_datetime(text, default_offset)
+        return parse_datetime(text, default_offset)
 
     def _offset(self) -> Decimal | None:
         return self.offset
@@ -470,7 +470,8 @@ def _seconds_with_offset(text: str) -> tuple[int, ...] | None:
 
 
 @lru_cache(maxsize=8192)
-def _parse_datetime(text: str, default_offset: Decimal | None) -> DateTime | None:
+def parse_datetime(text: str, default_offset: Decimal | None) -> DateTime | None:
+    """DateTime.parse, without the class attribute lookup (FHIR dateTimes are read through it)."""
     parts = _seconds_with_offset(text) if text.isascii() else None
     if parts is not None:
         return DateTime(parts, default_offset if len(text) == 19 else _offset_hours(text[19:]))

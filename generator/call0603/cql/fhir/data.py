@@ -56,7 +56,14 @@ class PatientData:
         if found is None:
             from .retrieve import resource_codes
 
-            found = [(r, frozenset(resource_codes(r.get(path)))) for r in self.by_type.get(resource_type, ())]
+            found = []
+            for resource in self.by_type.get(resource_type, ()):
+                value = resource.get(path)
+                if type(value) is dict and type(value.get("coding")) is list:  # a CodeableConcept, the usual case
+                    pairs = frozenset([(c.get("system"), c.get("code")) for c in value["coding"]])
+                else:
+                    pairs = frozenset(resource_codes(value))
+                found.append((resource, pairs))
             self._codes[key] = found
         return found
 

@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
-from ..datatypes.datetime import Date, DateTime, Time
+from ..datatypes.datetime import Date, Time, parse_datetime
 
 TABLE = Path(__file__).with_name("model-4.0.1.json")
 
@@ -132,7 +132,7 @@ def to_string(value: Any, offset: Any = None) -> str | None:
 def to_datetime(value: Any, offset: Decimal | None = None) -> Any:
     """A FHIR dateTime/instant as a CQL DateTime (None when it does not parse); without an offset of its own
     it takes `offset`, the evaluation request's."""
-    return DateTime.parse(value, offset) if isinstance(value, str) else None
+    return parse_datetime(value, offset) if type(value) is str else None
 
 
 def to_date(value: Any, offset: Any = None) -> Any:
