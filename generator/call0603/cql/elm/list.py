@@ -318,21 +318,27 @@ def _scoped(node: dict[str, Any], compiler: Compiler) -> tuple[Compiled, Compile
     return source, body, scope
 
 
+def _scoped_results(ctx: Any, values: list[Any], scope: str, body: Compiled) -> list[Any]:
+    """The body's value for each value bound to the scope name in turn (the name restored afterwards)."""
+    scope_vars = ctx.vars
+    saved = scope_vars.get(scope)
+    results: list[Any] = []
+    try:
+        for value in values:
+            scope_vars[scope] = value
+            results.append(body(ctx))
+    finally:
+        scope_vars[scope] = saved
+    return results
+
+
 def _each(source: Compiled, body: Compiled, scope: str, keep: Callable[[Any, Any], list[Any]]) -> Compiled:
     def run(ctx: Any) -> list[Any] | None:
         values = source(ctx)
         if values is None:
             return None
-        scope_vars = ctx.vars
-        saved = scope_vars.get(scope)
-        out: list[Any] = []
-        try:
-            for value in values:
-                scope_vars[scope] = value
-                out.extend(keep(value, body(ctx)))
-        finally:
-            scope_vars[scope] = saved
-        return out
+        return [kept for value, result in zip(values, _scoped_results(ctx, values, scope, body))
+                for kept in keep(value, result)]
     return run
 
 
@@ -346,22 +352,15 @@ def _repeat(node: dict[str, Any], compiler: Compiler) -> Compiled:
         frontier = source(ctx)
         if frontier is None:
             return None
-        scope_vars = ctx.vars
-        saved = scope_vars.get(scope)
         found: list[Any] = []
-        try:
-            while frontier:
-                fresh: list[Any] = []
-                for value in frontier:
-                    scope_vars[scope] = value
-                    produced = element(ctx)
-                    for item in produced if isinstance(produced, list) else [produced]:
-                        if item is not None and contains(found, item) is not True:
-                            found.append(item)
-                            fresh.append(item)
-                frontier = fresh
-        finally:
-            scope_vars[scope] = saved
+        while frontier:
+            fresh: list[Any] = []
+            for produced in _scoped_results(ctx, frontier, scope, element):
+                for item in produced if isinstance(produced, list) else [produced]:
+                    if item is not None and contains(found, item) is not True:
+                        found.append(item)
+                        fresh.append(item)
+            frontier = fresh
         return found
     return run
 
@@ -402,14 +401,14 @@ def descendents(value: Any) -> list[Any] | None:
     return out
 
 
-@emits("Children")
-def _children(node: dict[str, Any], em: Emitter) -> str:
-    return f"{em.constant(children)}({em.expr(node['source'])})"
+def _of_source(fn: Callable[[Any], Any]) -> Callable[[dict[str, Any], Emitter], str]:
+    def emit(node: dict[str, Any], em: Emitter) -> str:
+        return f"{em.constant(fn)}({em.expr(node['source'])})"
+    return emit
 
 
-@emits("Descendents")
-def _descendents(node: dict[str, Any], em: Emitter) -> str:
-    return f"{em.constant(descendents)}({em.expr(node['source'])})"
+emits("Children")(_of_source(children))
+emits("Descendents")(_of_source(descendents))
 
 
 @compiles("Filter")

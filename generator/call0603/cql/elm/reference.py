@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from ..fhir import helpers
 from ..fhir.model import MODEL
@@ -22,19 +22,25 @@ def _lookup(table: str, node: dict[str, Any], compiler: Compiler, what: str) -> 
         raise compiler.error(node, f"{what} {node['name']!r} is not defined in {owner.key}") from None
 
 
-@emits("ExpressionRef")
-def _expression_ref(node: dict[str, Any], em: Emitter) -> str:
-    return f"{em.constant(_lookup('expressions', node, em.compiler, 'expression').evaluate)}(ctx)"
+def _evaluated(table: str, what: str) -> Callable[[dict[str, Any], Emitter], str]:
+    """An expression or parameter reference: its definition's (cached) value in this evaluation."""
+    def emit(node: dict[str, Any], em: Emitter) -> str:
+        return f"{em.constant(_lookup(table, node, em.compiler, what).evaluate)}(ctx)"
+    return emit
 
 
-@emits("ParameterRef")
-def _parameter_ref(node: dict[str, Any], em: Emitter) -> str:
-    return f"{em.constant(_lookup('parameters', node, em.compiler, 'parameter').evaluate)}(ctx)"
+def _declared(table: str, what: str) -> Callable[[dict[str, Any], Emitter], str]:
+    """A code system, code or concept reference: the declared value itself."""
+    def emit(node: dict[str, Any], em: Emitter) -> str:
+        return em.constant(_lookup(table, node, em.compiler, what))
+    return emit
 
 
-@emits("CodeSystemRef")
-def _codesystem_ref(node: dict[str, Any], em: Emitter) -> str:
-    return em.constant(_lookup("codesystems", node, em.compiler, "code system"))
+emits("ExpressionRef")(_evaluated("expressions", "expression"))
+emits("ParameterRef")(_evaluated("parameters", "parameter"))
+emits("CodeSystemRef")(_declared("codesystems", "code system"))
+emits("CodeRef")(_declared("codes", "code"))
+emits("ConceptRef")(_declared("concepts", "concept"))
 
 
 @emits("ValueSetRef")
@@ -43,16 +49,6 @@ def _valueset_ref(node: dict[str, Any], em: Emitter) -> str:
     if node.get("preserve", False):
         return em.constant(valueset)
     return f"ctx.require_terminology().expand({valueset.id!r}, {valueset.version!r})"
-
-
-@emits("CodeRef")
-def _code_ref(node: dict[str, Any], em: Emitter) -> str:
-    return em.constant(_lookup("codes", node, em.compiler, "code"))
-
-
-@emits("ConceptRef")
-def _concept_ref(node: dict[str, Any], em: Emitter) -> str:
-    return em.constant(_lookup("concepts", node, em.compiler, "concept"))
 
 
 @emits("OperandRef", "AliasRef", "QueryLetRef")
