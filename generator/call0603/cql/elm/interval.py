@@ -25,16 +25,24 @@ _TEMPORAL = (dt.Date, dt.DateTime, dt.Time)
 
 def _and(*values: bool | None) -> bool | None:
     """Three-valued AND."""
-    if any(v is False for v in values):
-        return False
-    return None if any(v is None for v in values) else True
+    unknown = False
+    for value in values:
+        if value is False:
+            return False
+        if value is None:
+            unknown = True
+    return None if unknown else True
 
 
 def _or(*values: bool | None) -> bool | None:
     """Three-valued OR."""
-    if any(v is True for v in values):
-        return True
-    return None if any(v is None for v in values) else False
+    unknown = False
+    for value in values:
+        if value is True:
+            return True
+        if value is None:
+            unknown = True
+    return None if unknown else False
 
 
 def _cmp(a: Any, b: Any, precision: int | None = None) -> int | None:
@@ -78,7 +86,13 @@ def contains(interval: Interval | None, point: Any, precision: int | None = None
     if point is None:
         return None
     interval = _typed(interval, point)
-    return _and(_bound_le(interval, point, precision, low=True), _bound_le(interval, point, precision, low=False))
+    after_start = _bound_le(interval, point, precision, low=True)
+    if after_start is False:
+        return False
+    before_end = _bound_le(interval, point, precision, low=False)
+    if before_end is False:
+        return False
+    return None if after_start is None or before_end is None else True
 
 
 def _typed(interval: Interval, other: Any) -> Interval:
