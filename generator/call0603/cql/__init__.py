@@ -1,4 +1,4 @@
-"""A CQL engine for Python: compiles ELM JSON once into closures and evaluates them over FHIR R4 data.
+"""A CQL engine for Python: compiles ELM JSON once into Python functions and evaluates them over FHIR R4 data.
 
     engine = Engine([fhirhelpers_elm, my_library_elm])
     results = engine.evaluate("MyLibrary", data=PatientData.from_resources(bundle_resources),
