@@ -6,7 +6,7 @@ import re
 import shutil
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -14,6 +14,7 @@ from call0603 import paths
 from call0603.build import library as library_module
 from call0603.build.cql import TEMPLATES, library_sources, plan_defines, render_common_cql, render_cql, report_defines
 from call0603.build.library import CqlBuildError, compile_libraries, compile_library
+from call0603.build.elm import walk_nodes
 from call0603.guideline import load_guideline
 from call0603.translator import translate
 
@@ -37,18 +38,8 @@ def _defines(elm: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {d["name"]: d for d in elm["library"]["statements"]["def"]}
 
 
-def _walk(node: Any) -> Iterator[dict[str, Any]]:
-    if isinstance(node, dict):
-        yield node
-        for value in node.values():
-            yield from _walk(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _walk(item)
-
-
 def _quantities(node: Any) -> set[tuple[Decimal, str]]:
-    return {(Decimal(str(n["value"])), n["unit"]) for n in _walk(node) if n.get("type") == "Quantity" and "unit" in n}
+    return {(Decimal(str(n["value"])), n["unit"]) for n in walk_nodes(node) if n.get("type") == "Quantity" and "unit" in n}
 
 
 def test_translates_with_no_error_and_no_warning(compiled, common) -> None:  # noqa: ANN001
@@ -65,7 +56,7 @@ def test_the_common_library_has_no_parameters_no_retrieves_and_only_functions(co
     library = common.elm["library"]
     assert "parameters" not in library or not library["parameters"].get("def")
     assert all(d["type"] == "FunctionDef" for d in library["statements"]["def"])
-    assert not [n for n in _walk(library["statements"]) if n.get("type") == "Retrieve"]
+    assert not [n for n in walk_nodes(library["statements"]) if n.get("type") == "Retrieve"]
 
 
 def test_every_report_field_and_plan_define_exists(guideline, compiled) -> None:  # noqa: ANN001
@@ -134,7 +125,7 @@ def test_a_changed_threshold_is_found_in_the_regenerated_cql_and_elm(tmp_path: P
     assert (Decimal(500), "/uL") not in _quantities(counts_low)
     assert '"Day 0" + 12 days, "Day 0" + 16 days' in changed.cql
     window = _defines(changed.elm)["Marrow Day 14 Window"]
-    assert {n["value"] for n in _walk(window) if n.get("type") == "Quantity"} == {12, 16}
+    assert {n["value"] for n in walk_nodes(window) if n.get("type") == "Quantity"} == {12, 16}
 
 
 def test_settings_switch_the_rendered_rules(tmp_path: Path) -> None:

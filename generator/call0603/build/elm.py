@@ -61,20 +61,21 @@ def defines(elm: Mapping[str, Any]) -> list[Define]:
     return found
 
 
-def _walk(node: Any) -> Iterator[Mapping[str, Any]]:
+def walk_nodes(node: Any) -> Iterator[Mapping[str, Any]]:
+    """Every object of an ELM tree (or part of one), depth first."""
     if isinstance(node, dict):
         yield node
         for value in node.values():
-            yield from _walk(value)
+            yield from walk_nodes(value)
     elif isinstance(node, list):
         for item in node:
-            yield from _walk(item)
+            yield from walk_nodes(item)
 
 
 def retrieves(elm: Mapping[str, Any]) -> list[Retrieve]:
     """Every distinct retrieve of the library, sorted by type, code property and value set."""
     found = set()
-    for node in _walk(elm["library"].get("statements", {})):
+    for node in walk_nodes(elm["library"].get("statements", {})):
         if node.get("type") != "Retrieve":
             continue
         data_type = str(node["dataType"]).removeprefix(FHIR_TYPES)
