@@ -34,10 +34,14 @@ import orjson
 import psutil
 import yaml
 
-from call0603.cohort.ndjson import bucket_count, bucket_groups, input_files, slices, split_slice
-from call0603.cohort.synth.writer import RANDOM_HORIZON, synthesize
-from call0603.build.write import FHIRHELPERS_ELM
-from call0603.paths import GUIDELINE, LIBRARY, REPO, TOOLS
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from conditions import Conditions  # noqa: E402
+
+from call0603.cohort.ndjson import bucket_count, bucket_groups, input_files, slices, split_slice  # noqa: E402
+from call0603.cohort.synth.writer import RANDOM_HORIZON, synthesize  # noqa: E402
+from call0603.build.write import FHIRHELPERS_ELM  # noqa: E402
+from call0603.paths import GUIDELINE, LIBRARY, REPO, TOOLS  # noqa: E402
 
 EVALUATOR = "call0603.evaluator.assess"
 PLUMBING = "call0603.cohort.plumbing"
@@ -84,12 +88,14 @@ def measured(command: list[str], env: dict[str, str] | None = None, stdin: Any =
 
     CPU seconds do not grow when other work shares the machine; wall seconds do.
     """
+    conditions = Conditions.now()
     started, cpu = time.perf_counter(), _children_cpu()
     process = subprocess.Popen(command, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     rss = PeakRss(process.pid)
     out, err = process.communicate()
     peak = rss.stop()
-    result = {"wall": time.perf_counter() - started, "cpu": _children_cpu() - cpu, "peakRss": peak, "stdout": out.decode()}
+    result = {"wall": time.perf_counter() - started, "cpu": _children_cpu() - cpu, "peakRss": peak, "stdout": out.decode(),
+              "conditions": conditions.line()}
     if process.returncode not in (0, 1):
         result["error"] = f"exit {process.returncode}: {err.decode()[-300:]}"
     return result
@@ -165,22 +171,24 @@ def cql_execution(export: Path, folder: Path, elm: tuple[list[dict[str, Any]], l
 def _progress(row: tuple[str, int, dict[str, Any]]) -> None:
     engine, patients, r = row
     if "wall" in r and "error" not in r:
-        print(f"  {engine:<18} {patients:>7}: {r['wall']:.1f} s wall, {r['cpu']:.1f} s CPU, {r['peakRss'] / 2**20:.0f} MB", flush=True)
+        print(f"  {engine:<18} {patients:>7}: {r['wall']:.1f} s wall, {r['cpu']:.1f} s CPU, {r['peakRss'] / 2**20:.0f} MB; "
+              f"{r['conditions']}", flush=True)
     else:
         print(f"  {engine:<18} {patients:>7}: {r.get('skipped') or r.get('error')}", flush=True)
 
 
-def _agreement(patients: int, outs: dict[tuple[str, int], Path]) -> str:
-    """Whether Dask wrote the same bytes as a local run of the same compiled library (the library may be rebuilt meanwhile)."""
+def _agreement(patients: int, outs: dict[tuple[str, int], Path], other: tuple[str, int]) -> str:
+    """Whether a Dask run wrote the same bytes as a local run of the same compiled library (the library may be rebuilt
+    meanwhile)."""
     def library(folder: Path) -> str:
         return json.loads((folder / "summary.json").read_text())["libraryHash"]
 
-    dask = outs["dask", 2]
+    dask = outs[other]
     same_library = [out for key, out in outs.items() if key[0] == "local" and library(out) == library(dask)]
     if not same_library:
-        return f"{patients}: local and Dask not comparable: the library changed between the runs"
+        return f"{patients}: local and {dask.name} not comparable: the library changed between the runs"
     agree = all((same_library[0] / n).read_bytes() == (dask / n).read_bytes() for n in ("assessments.ndjson", "refused.ndjson"))
-    return f"{patients}: local ({same_library[0].name}) and Dask outputs identical: {'yes' if agree else 'NO'}"
+    return f"{patients}: local ({same_library[0].name}) and {dask.name} outputs identical: {'yes' if agree else 'NO'}"
 
 
 def main() -> None:
@@ -191,6 +199,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--evaluator", default=EVALUATOR if importlib.util.find_spec(EVALUATOR) else PLUMBING)
     parser.add_argument("--skip-dask", action="store_true")
+    parser.add_argument("--runs", nargs="+", default=["local:1", "local:2", "dask:2"],
+                        help="engine:workers runs to measure, in this order (default: local:1 local:2 dask:2)")
+    parser.add_argument("--skip-node", action="store_true", help="no cql-execution row")
     parser.add_argument("--node-patients", type=int, default=500,
                         help="patients sent to cql-execution (its rate is measured on this sample: it runs a few patients/s)")
     args = parser.parse_args()
@@ -201,15 +212,17 @@ def main() -> None:
     for patients in args.patients:
         export = population(args.data, patients, args.seed)
         outs = {}
-        runs = [("local", 1), ("local", 2)] + ([] if args.skip_dask else [("dask", 2)])
+        runs = [(e, int(w)) for e, w in (r.split(":") for r in args.runs) if not (args.skip_dask and e == "dask")]
         for engine, workers in runs:
             outs[engine, workers] = args.data / f"out-{patients}-{engine}-{workers}"
             result = cohort(export, outs[engine, workers], args.evaluator, engine, workers)
             rows.append((f"{engine}, {workers} worker{'s' if workers > 1 else ''}", patients, result))
             _progress(rows[-1])
-        if ("dask", 2) in outs:
-            notes.append(_agreement(patients, outs))
-        if isinstance(elm, str):
+        if any(key[0] == "local" for key in outs):
+            notes.extend(_agreement(patients, outs, key) for key in outs if key[0] != "local")
+        if args.skip_node:
+            pass
+        elif isinstance(elm, str):
             rows.append(("cql-execution", patients, {"skipped": elm}))
         else:
             sample = min(patients, args.node_patients)
@@ -220,7 +233,7 @@ def main() -> None:
             _progress(rows[-1])
     print(f"\nper-patient function: {args.evaluator}" + (" (the cohort machinery alone: no clinical rule)" if args.evaluator == PLUMBING else ""))
     print(f"{'engine':<18} {'patients':>8} {'wall s':>8} {'patients/s':>11} {'CPU s':>8} {'per CPU s':>10} "
-          f"{'peak RSS MB':>12} {'vs cql-execution (CPU)':>23}")
+          f"{'CPU ms/patient':>14} {'peak RSS MB':>12} {'vs cql-execution (CPU)':>23}  conditions")
     ok = [(e, n, r) for e, n, r in rows if "wall" in r and "error" not in r]
     node_rate = {n: r["patients"] / r["cpu"] for e, n, r in ok if e == "cql-execution"}
     for engine, patients, result in rows:
@@ -231,7 +244,8 @@ def main() -> None:
         comparable = patients in node_rate and engine != "cql-execution" and args.evaluator != PLUMBING
         ratio = f"{count / result['cpu'] / node_rate[patients]:.1f}x" if comparable else "-"
         print(f"{engine:<18} {count:>8} {result['wall']:>8.1f} {count / result['wall']:>11.0f} {result['cpu']:>8.1f} "
-              f"{count / result['cpu']:>10.1f} {result['peakRss'] / 2**20:>12.0f} {ratio:>23}")
+              f"{count / result['cpu']:>10.1f} {1000 * result['cpu'] / count:>14.2f} {result['peakRss'] / 2**20:>12.0f} "
+              f"{ratio:>23}  {result['conditions']}")
     for note in notes:
         print(note)
     if node_rate:

@@ -36,6 +36,7 @@ import orjson
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from conditions import Conditions  # noqa: E402
 from synthetic import package_bundles, patient_bundles, value_sets  # noqa: E402
 
 from call0603.cql import crossengine  # noqa: E402
@@ -182,7 +183,7 @@ def main() -> None:
     pinned = "pinned to core 0" if shutil.which("taskset") else "not pinned (no taskset)"
     print(f"one process per engine and run, {pinned}; eval: this engine's CPU time, cql-execution's own timer")
     print(f"{'library':<10} {'defines':>7} {'resources':>13} {'engine':<14} {'patients':>8} {'eval s':>8} "
-          f"{'patients/s':>11} {'wall s':>8} {'peak RSS MB':>12}")
+          f"{'patients/s':>11} {'ms/patient':>10} {'wall s':>8} {'peak RSS MB':>12}  conditions")
     checks = []
     for name in args.library:
         workload = WORKLOADS[name]()
@@ -194,13 +195,16 @@ def main() -> None:
             for count in args.patients:
                 ndjson = folder / f"patients-{count}.ndjson"
                 _write_patients(ndjson, workload.bundles(count))
-                rows = [("this engine", _run_python(request_path, ndjson))]
+                runs = [("this engine", lambda: _run_python(request_path, ndjson))]
                 if not args.skip_node:
-                    rows.append(("cql-execution", _run_node(workload, ndjson, folder)))
-                for engine, measured in rows:
+                    runs.append(("cql-execution", lambda: _run_node(workload, ndjson, folder)))
+                for engine, run in runs:
+                    conditions = Conditions.now()
+                    measured = run()
                     rate = count / measured["seconds"] if measured["seconds"] else float("inf")
                     print(f"{name:<10} {defines:>7} {workload.patients:>13} {engine:<14} {count:>8} {measured['seconds']:>8.2f} "
-                          f"{rate:>11.0f} {measured['wall']:>8.2f} {measured['maxRssBytes'] / 2**20:>12.0f}", flush=True)
+                          f"{rate:>11.0f} {1000 * measured['seconds'] / count:>10.3f} {measured['wall']:>8.2f} "
+                          f"{measured['maxRssBytes'] / 2**20:>12.0f}  {conditions.line()}", flush=True)
         if args.check:
             checks.append(_check(workload, args.check))
     for line in checks:
