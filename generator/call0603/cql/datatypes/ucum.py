@@ -3,6 +3,9 @@
 ucumvert parses UCUM with the grammar built from the UCUM essence and maps each atom to a pint definition; the
 registry is built with `non_int_type=Decimal`, so factors come out exact (`/mm3` → `/uL` is 1, not
 1.0000000000000002). Factors are cached per unit pair; values are multiplied in Decimal by the caller.
+
+Common clinical units are answered from a table precomputed from the same parser and registry (`ucum_table`), so
+neither is built unless a unit outside it appears (building them costs about a second of start-up).
 """
 
 from __future__ import annotations
@@ -12,6 +15,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
+
+from .ucum_table import Table
+from .ucum_table import load as load_table
 
 #: CQL's calendar duration keywords and the UCUM unit each one stands for.
 CALENDAR_UNITS = {
@@ -28,6 +34,15 @@ CALENDAR_UNITS.update({name + "s": code for name, code in list(CALENDAR_UNITS.it
 
 _lock = threading.Lock()
 _state: dict[str, Any] = {}
+
+
+def _table() -> Table:
+    """The precomputed answers for common units (read once)."""
+    if "table" not in _state:
+        with _lock:
+            if "table" not in _state:
+                _state["table"] = load_table()
+    return _state["table"]
 
 
 def _parser() -> Any:
@@ -65,6 +80,14 @@ def is_valid(unit: str) -> bool:
     code = ucum_code(unit)
     if code == "1":
         return True
+    known = _table().valid.get(code)
+    if known is not None:
+        return known
+    return parsed_valid(code)
+
+
+def parsed_valid(code: str) -> bool:
+    """True when the UCUM grammar accepts the code (builds the parser)."""
     from ucumvert import parse_ucum
 
     try:
@@ -92,8 +115,17 @@ def conversion(source: str, target: str) -> Conversion | None:
     a, b = ucum_code(source), ucum_code(target)
     if a == b:
         return Conversion(Decimal(1))
+    table = _table()
+    if a in table.valid and b in table.valid:
+        known = table.conversions.get((a, b))
+        return None if known is None else Conversion(*known)
     if not (is_valid(source) and is_valid(target)):
         return None
+    return registry_conversion(a, b)
+
+
+def registry_conversion(a: str, b: str) -> Conversion | None:
+    """The conversion between two valid UCUM codes as the pint registry computes it (builds the registry)."""
     registry = _registry()
     try:
         unit_a, unit_b = registry.from_ucum(a), registry.from_ucum(b)
@@ -167,8 +199,16 @@ def components(unit: str) -> tuple[tuple[str, int], ...] | None:
     code = ucum_code(unit)
     if code == "1":
         return ()
+    known = _table().components.get(code)
+    if known is not None:
+        return known
     if not is_valid(unit):
         return None
+    return parsed_components(code)
+
+
+def parsed_components(code: str) -> tuple[tuple[str, int], ...]:
+    """The components of a valid UCUM code as the grammar parses them (builds the parser)."""
     out: dict[str, int] = {}
     _terms(_parser().parse(code), 1, out)
     out.pop("1", None)
