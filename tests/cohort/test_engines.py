@@ -10,7 +10,7 @@ import orjson
 import pytest
 from conftest import job
 
-from call0603.cohort.dask_engine import IN_PROCESS
+from call0603.cohort.dask_pool import IN_PROCESS
 from call0603.cohort.ndjson import input_files
 from call0603.cohort.run import run_cohort
 from call0603.cohort.starts import read_starts

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import queue as _queue
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -35,15 +36,34 @@ class _Worker:
     job: Job
     done: frozenset[str]
     tick: Callable[[int], None]
+    atomic: bool = False
 
 
 _STATE: _Worker | None = None
+_COUNTED = threading.local()
 
 
 def _init(job: Job, done: frozenset[str], ticks: Any) -> None:
     global _STATE
     _STATE = _Worker(job, done, ticks.put if ticks is not None else (lambda n: None))
     load_evaluator(job.evaluator)
+
+
+def _count(patients: int) -> None:
+    _COUNTED.patients = getattr(_COUNTED, "patients", 0) + patients
+
+
+def run_task(job: Job, done: frozenset[str], fn: Callable[..., Any], args: tuple) -> tuple[Any, int]:
+    """One pass-1 or pass-2 call on a worker of another pool (a Dask task): its result and the patients it evaluated.
+
+    Part files are written whole (a task may run twice); the count is per thread, so threaded workers do not mix them.
+    """
+    global _STATE
+    _STATE = _Worker(job, done, _count, atomic=True)
+    load_evaluator(job.evaluator)
+    _COUNTED.patients = 0
+    result = fn(*args)
+    return result, _COUNTED.patients
 
 
 def _library_hash() -> str:
@@ -61,7 +81,7 @@ def _evaluate_bucket(bucket: int, run: int) -> str:
     assert _STATE is not None
     job, evaluator = _STATE.job, load_evaluator(_STATE.job.evaluator)
     provenance = Provenance(__version__, evaluator.library_hash)
-    writer = PartWriter(job.parts_dir, run, f"b{bucket:04d}")
+    writer = PartWriter(job.parts_dir, run, f"b{bucket:04d}", atomic=_STATE.atomic)
     pending, last = 0, time.monotonic()
     try:
         for pid, lines in bucket_groups(job.buckets_dir, bucket):
@@ -180,12 +200,13 @@ def _grouped(job: Job, pool: Any, reporter: Reporter) -> tuple[SliceStats, int]:
 
 
 def run_local(job: Job, done: frozenset[str], run: int, reporter: Reporter,
-              expect_hash: Callable[[str], None]) -> EngineRun:
+              expect_hash: Callable[[str], None], pool: Any = None) -> EngineRun:
     """Group the export by patient and evaluate every patient not in `done`, writing part files of run `run`.
 
     `expect_hash` is called with the library hash before any patient is evaluated (a resumed run checks it).
+    `pool` runs the calls (this process or spawned workers by default; the Dask engine passes its cluster's).
     """
-    pool = (_InProcess if job.workers <= 1 else _Pool)(job, done, reporter.advance)
+    pool = pool or (_InProcess if job.workers <= 1 else _Pool)(job, done, reporter.advance)
     try:
         stats, buckets = _grouped(job, pool, reporter)
         library_hash = pool.run(_library_hash, [()], lambda _: None)[0]

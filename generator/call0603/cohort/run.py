@@ -92,7 +92,7 @@ def _engine(engine: str, scheduler: str | None) -> Callable[..., EngineRun]:
         return run_local
     if importlib.util.find_spec("distributed") is None:
         raise InputRefused("--engine dask", "dask is not installed: pip install 'call0603[dask]'")
-    from .dask_engine import dask_runner
+    from .dask_pool import dask_runner
 
     return dask_runner(scheduler)
 
