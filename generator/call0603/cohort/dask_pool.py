@@ -78,7 +78,8 @@ class DaskPool:
 def dask_runner(scheduler: str | None) -> Callable[..., EngineRun]:
     """The Dask engine on a scheduler address, an in-process cluster (`in-process`) or a LocalCluster (None)."""
 
-    def run(job: Job, done: frozenset[str], run: int, reporter: Reporter, expect_hash: Callable[[str], None]) -> EngineRun:
+    def run(job: Job, done: frozenset[str], run: int, reporter: Reporter,
+            expect_hash: Callable[[str], None]) -> EngineRun:
         (job.work / "dask").mkdir(parents=True, exist_ok=True)
         with _client(scheduler, job.workers, str(job.work / "dask")) as client:
             return run_local(job, done, run, reporter, expect_hash, pool=DaskPool(client, job, done, reporter.advance))

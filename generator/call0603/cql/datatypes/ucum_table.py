@@ -47,9 +47,10 @@ class Table:
     def from_json(cls, raw: bytes) -> Table:
         """The table read from its JSON form."""
         data = orjson.loads(raw)
+        units = data["units"].items()
         return cls(
-            valid={unit: entry is not None for unit, entry in data["units"].items()},
-            components={unit: tuple((k, e) for k, e in entry) for unit, entry in data["units"].items() if entry is not None},
+            valid={unit: entry is not None for unit, entry in units},
+            components={unit: tuple((k, e) for k, e in entry) for unit, entry in units if entry is not None},
             conversions={(a, b): (Decimal(scale), Decimal(offset)) for a, b, scale, offset in data["conversions"]},
         )
 

@@ -32,7 +32,7 @@ def to_calendar_unit(unit: str | None) -> str | None:
 
 @lru_cache(maxsize=1)
 def load_unit_tables() -> None:
-    """Read the precomputed UCUM table once, when a library that uses quantities is compiled, not at the first patient."""
+    """Read the precomputed UCUM table once, when a library using quantities is compiled, not at the first patient."""
     ucum.conversion("g", "kg")
 
 
