@@ -4,6 +4,7 @@ bundles as prefetch or as a FHIR server's data, and signed CDS Client JWTs."""
 from __future__ import annotations
 
 import contextlib
+import http.server
 import copy
 import datetime as _dt
 import json
@@ -12,7 +13,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import httpx
 import jwt
@@ -115,6 +116,23 @@ def prefetch_of(bundle: dict[str, Any], templates: dict[str, str]) -> dict[str, 
     return prefetch
 
 
+def namespaced(bundle: dict[str, Any], prefix: str) -> dict[str, Any]:
+    """The bundle with every resource but the Patient renamed `<prefix>-<id>` (references follow), so the kit's
+    cases, which share resource ids, can live on one FHIR server side by side."""
+    renamed = {f"{e['resource']['resourceType']}/{e['resource']['id']}": f"{e['resource']['resourceType']}/{prefix}-{e['resource']['id']}"
+               for e in bundle["entry"] if e["resource"]["resourceType"] != "Patient"}
+    text = json.dumps(bundle)
+    for old, new in renamed.items():
+        text = text.replace(f'"reference": "{old}"', f'"reference": "{new}"')
+    out = json.loads(text)
+    for entry in out["entry"]:
+        resource = entry["resource"]
+        if resource["resourceType"] != "Patient":
+            resource["id"] = f"{prefix}-{resource['id']}"
+            entry["fullUrl"] = f"http://ehr.test/fhir/{resource['resourceType']}/{resource['id']}"
+    return out
+
+
 def transaction(bundle: dict[str, Any]) -> dict[str, Any]:
     """A kit bundle as a transaction a FHIR server stores: PUT each resource at its type and id."""
     return {"resourceType": "Bundle", "type": "transaction", "entry": [
@@ -130,3 +148,30 @@ def post(base: str, path: str, body: Any, token: str | None = None, **kwargs: An
     """POST JSON to the service (bounded in time)."""
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     return httpx.post(f"{base}{path}", json=body, headers=headers, timeout=30, **kwargs)
+
+
+@contextlib.contextmanager
+def loopback_http(answer: Callable[[str, dict[str, str]], tuple[int, Any]]) -> Iterator[str]:
+    """A small HTTP server on 127.0.0.1 for the block: GET answers `answer(path, headers)` as JSON; its base URL."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the http.server name
+            status, body = answer(self.path, dict(self.headers))
+            text = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(text)))
+            self.end_headers()
+            self.wfile.write(text)
+
+        def log_message(self, *args: Any) -> None:
+            return
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)

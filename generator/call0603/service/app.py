@@ -130,31 +130,24 @@ def create_app(pkg: ServedPackage, settings: Settings) -> Starlette:
     async def discovery(_: Request) -> Response:
         return _json(hooks.discovery(pkg))
 
-    async def hook(request: Request) -> Response:
-        service_id = request.path_params["id"]
-        try:
-            body = await _body(request, settings.max_body)
-        except OperationError as e:
-            return _outcome(e.status, e.code, e.text)
+    def authenticated(answer: Callable[[str, Any], dict[str, Any]]) -> Callable[[Request], Any]:
+        """A CDS Hooks endpoint: body read within the limit, the client's JWT checked, then `answer(id, body)`."""
+        async def endpoint(request: Request) -> Response:
+            service_id = request.path_params["id"]
+            try:
+                body = await _body(request, settings.max_body)
+            except OperationError as e:
+                return _outcome(e.status, e.code, e.text)
 
-        def work() -> dict[str, Any]:
-            authenticate(request)
-            return hooks.call(pkg, service_id, body, _today(settings))
+            def work() -> dict[str, Any]:
+                authenticate(request)
+                return answer(service_id, body)
 
-        return await _guarded(settings, "application/json", work)
+            return await _guarded(settings, "application/json", work)
+        return endpoint
 
-    async def feedback(request: Request) -> Response:
-        service_id = request.path_params["id"]
-        try:
-            body = await _body(request, settings.max_body)
-        except OperationError as e:
-            return _outcome(e.status, e.code, e.text)
-
-        def work() -> dict[str, Any]:
-            authenticate(request)
-            return hooks.feedback(pkg, service_id, body)
-
-        return await _guarded(settings, "application/json", work)
+    hook = authenticated(lambda service_id, body: hooks.call(pkg, service_id, body, _today(settings)))
+    feedback = authenticated(lambda service_id, body: hooks.feedback(pkg, service_id, body))
 
     routes = [
         Route("/fhir/metadata", capability, methods=["GET"]),

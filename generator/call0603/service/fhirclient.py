@@ -75,16 +75,21 @@ class FhirClient:
     def _search(self, client: httpx.Client, relative: str) -> list[dict[str, Any]]:
         url: str | None = urljoin(self.base, relative)
         found: list[dict[str, Any]] = []
+        total: Any = None
         for _ in range(MAX_PAGES):
             assert url is not None
             bundle = self._get(client, url)
             if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
                 raise FhirServerError(url, "a search did not answer a Bundle")
+            total = bundle.get("total") if total is None else total
             found += [e["resource"] for e in bundle.get("entry") or []
                       if isinstance(e, dict) and isinstance(e.get("resource"), dict)
                       and (e.get("search") or {}).get("mode", "match") == "match"]
             url = next((link.get("url") for link in bundle.get("link") or [] if link.get("relation") == "next"), None)
             if url is None:
+                if isinstance(total, int) and len(found) < total:
+                    raise FhirServerError(urljoin(self.base, relative), f"the search matched {total} resources but "
+                                          f"gave {len(found)} and no link to the rest")
                 return found
         raise FhirServerError(urljoin(self.base, relative), f"more than {MAX_PAGES} pages of results")
 
