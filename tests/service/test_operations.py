@@ -118,6 +118,14 @@ def test_request_size_limit(package) -> None:  # noqa: ANN001
         assert chunked.status_code == 413
 
 
+def test_request_time_limit(package) -> None:  # noqa: ANN001
+    case = next(c for c in read_kit() if c.name == "anc-499-day14")
+    body = parameters(case, json.loads(case.bundle.read_text(encoding="utf-8")))
+    with running(package, Settings(verifier=None, timeout=0.001)) as url:
+        answer = post(url, PLAN, body)
+        assert answer.status_code == 503 and outcome_text(answer) == "no answer within 0.001 s"
+
+
 def _values(parameters_resource: dict[str, Any], name: str) -> list[dict[str, Any]]:
     return [p for p in parameters_resource["parameter"] if p["name"] == name]
 
