@@ -180,3 +180,9 @@ def load_patient(path: Path, subject: str | None = None) -> PatientInput:
     """Read INPUT and choose its patient, refusing a document that cannot be used."""
     resources, aliases = read_resources(path)
     return select_patient(resources, subject, path, aliases)
+
+
+def patient_from_bundle(doc: Any, subject: str | None, source: str) -> PatientInput:
+    """Choose the patient of a Bundle already parsed (a request's `data`), refusing it by the name `source`."""
+    resources, aliases = _bundle_resources(doc, Path(source))
+    return select_patient(resources, subject, source, aliases)
