@@ -11,6 +11,7 @@ result depends on the order of entries, lines or files.
 from __future__ import annotations
 
 import datetime as _dt
+import math
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -141,10 +142,13 @@ def _valid_date(text: Any, kind: str) -> bool:
 
 
 def _finite_decimal(value: Any) -> bool:
+    """A JSON number: an int, an exact Decimal, or a float from a reader that makes floats (finite in each case)."""
     if isinstance(value, bool):
         return False
     if isinstance(value, int):
         return True
+    if isinstance(value, float):
+        return math.isfinite(value)
     return isinstance(value, Decimal) and value.is_finite()
 
 
