@@ -1,4 +1,4 @@
-"""The `call0603 build` and `call0603 validate` commands (registered through cli.COMMAND_MODULES)."""
+"""The `call0603 build` and `call0603 validate` commands (registered through cli.COMMANDS)."""
 
 from __future__ import annotations
 
