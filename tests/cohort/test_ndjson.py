@@ -13,6 +13,7 @@ import orjson
 import pytest
 
 from call0603.cohort.ndjson import (bucket_groups, bucket_of, input_files, refuse_on_error, slices, split_slice)
+from call0603.cohort.records import json_default
 from call0603.evaluator.inputs import InputRefused, iter_ndjson, patient_of
 
 
@@ -22,7 +23,7 @@ def _naive(export: Path) -> dict[str, list[bytes]]:
         for resource in iter_ndjson(path):
             pid = patient_of(resource)
             if pid:
-                groups[pid].append(orjson.dumps(resource))
+                groups[pid].append(orjson.dumps(resource, default=json_default))
     return groups
 
 
