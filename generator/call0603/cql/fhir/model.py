@@ -97,21 +97,24 @@ MODEL = FhirModel.load()
 # --- FHIR primitives → System values -------------------------------------------------------------------
 
 def to_decimal(value: Any, offset: Any = None) -> Decimal | None:
-    """A FHIR decimal (parsed as Decimal, int, or float by a JSON reader) as a Decimal."""
+    """A FHIR decimal (parsed as Decimal, int, or float by a JSON reader) as a Decimal; NaN and infinities (no
+    FHIR decimal can be one) are null."""
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, Decimal):
-        return value
-    if isinstance(value, int):
+        number = value
+    elif isinstance(value, int):
         return Decimal(value)
-    if isinstance(value, float):
-        return Decimal(repr(value))
-    if isinstance(value, str):
+    elif isinstance(value, float):
+        number = Decimal(repr(value))
+    elif isinstance(value, str):
         try:
-            return Decimal(value)
+            number = Decimal(value)
         except ArithmeticError:
             return None
-    return None
+    else:
+        return None
+    return number if number.is_finite() else None
 
 
 def to_integer(value: Any, offset: Any = None) -> int | None:
