@@ -104,7 +104,7 @@ def _client(scheduler: str | None, workers: int, local_directory: str) -> Iterat
         return
     in_process = scheduler == IN_PROCESS
     with LocalCluster(n_workers=1 if in_process else workers, threads_per_worker=workers if in_process else 1,
-                      processes=not in_process, local_directory=local_directory, dashboard_address=None,
+                      processes=not in_process, local_directory=local_directory, dashboard_address=":0",
                       silence_logs=logging.CRITICAL) as cluster:
         with Client(cluster) as client:
             yield client

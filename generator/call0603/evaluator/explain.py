@@ -77,7 +77,7 @@ def _received(resource: dict[str, Any]) -> str | None:
 
 def _input(reference: str, evaluation: Evaluation, context: EvaluationContext) -> dict[str, Any]:
     kind, _, ident = reference.partition("/")
-    resource = next((r for r in evaluation.patient.resources if r.get("resourceType") == kind and r.get("id") == ident), None)
+    resource = next((r for r in evaluation.data.of_type(kind) if r.get("id") == ident), None)
     item: dict[str, Any] = {"resource": reference}
     if resource is None:
         return item
@@ -103,10 +103,10 @@ def _input(reference: str, evaluation: Evaluation, context: EvaluationContext) -
 def _evidence(value: Any) -> list[str]:
     if not isinstance(value, dict):
         return []
-    found = list(value.get("evidence") or [])
+    found = [e for e in value.get("evidence") or [] if isinstance(e, str)]
     for inner in value.values():
         if isinstance(inner, dict):
-            found += [e for e in inner.get("evidence") or [] if e not in found]
+            found += [e for e in inner.get("evidence") or [] if isinstance(e, str) and e not in found]
     return found
 
 

@@ -62,10 +62,13 @@ def _bundle_resources(doc: Any, source: Path) -> tuple[list[dict[str, Any]], dic
     if not isinstance(doc, dict) or doc.get("resourceType") != "Bundle":
         kind = doc.get("resourceType") if isinstance(doc, dict) else type(doc).__name__
         raise InputRefused(source, f"not a FHIR Bundle (resourceType {kind!r})")
-    if doc.get("type") not in BUNDLE_TYPES:
+    if not isinstance(doc.get("type"), str) or doc["type"] not in BUNDLE_TYPES:
         raise InputRefused(source, f"Bundle type {doc.get('type')!r} is not one of {', '.join(sorted(BUNDLE_TYPES))}")
+    entries = doc.get("entry")
+    if entries is not None and not isinstance(entries, list):
+        raise InputRefused(source, f"Bundle.entry is not a list (a JSON {type(entries).__name__})")
     resources, aliases = [], {}
-    for i, entry in enumerate(doc.get("entry") or []):
+    for i, entry in enumerate(entries or []):
         resource = entry.get("resource") if isinstance(entry, dict) else None
         if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
             raise InputRefused(source, f"Bundle.entry[{i}] has no resource")

@@ -77,6 +77,19 @@ class FhirModel:
             return spec[7:]
         return None
 
+    @lru_cache(maxsize=None)
+    def json_fields(self, name: str) -> dict[str, tuple[str, bool]]:
+        """Every JSON key of a type's elements (one per type of a choice element, inherited ones included): the
+        element's type and whether it repeats."""
+        fields: dict[str, tuple[str, bool]] = {}
+        for owner in reversed(self.ancestry(name)):
+            for element, spec in (self._types[owner].get("elements") or {}).items():
+                if isinstance(spec, list):
+                    fields.update({choice_key(element, t): (t, False) for t in spec})
+                else:
+                    fields[element] = (spec.removesuffix("*"), spec.endswith("*"))
+        return fields
+
     def primary_code_path(self, name: str) -> str | None:
         """The element a retrieve by code filters on by default."""
         for owner in self.ancestry(name):
