@@ -1,6 +1,6 @@
 """No traceback, ever (data-quality.md §6–7): random junk put in any field of the example bundle — any JSON value,
-date-like text, non-numbers, huge numbers, wrong types — makes `assess` answer (exit 0) or refuse in one line
-(exit 2), never a traceback."""
+date-like text, non-numbers, huge numbers, wrong types — makes `assess` answer (exit 0, as JSON or as tables
+with the trace) or refuse in one line (exit 2), never a traceback."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ AS_OF = "2024-03-18"
 TEXT_LIKE = ["", " ", "2024", "2024-03", "2024-03-18", "2024-02-30", "0001-01-01", "9999-12-31",
              "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00", "2024-03-18T07:45:00", "T10:00", "NaN",
              "Infinity", "-Infinity", "1e400", "-0", "0.49999999999999999", "Patient/p-day14-low/_history/2",
-             "urn:uuid:00000000-0000-0000-0000-000000000000", "\u0000", "\ud7ff", "x" * 300]
+             "urn:uuid:00000000-0000-0000-0000-000000000000", "\u0000", "\ud7ff", "x" * 300, "[/x]", "[bold]", "10*9/L"]
 SCALARS = st.one_of(
     st.none(), st.booleans(), st.integers(min_value=-(10**30), max_value=10**30),
     st.floats(allow_nan=False, allow_infinity=False), st.sampled_from(TEXT_LIKE), st.text(max_size=12),
@@ -58,9 +58,10 @@ def _put(document: Any, path: tuple, value: Any) -> Any:
     return document
 
 
-@given(st.lists(st.tuples(st.sampled_from(PATHS), JUNK), min_size=1, max_size=3))
+@given(st.lists(st.tuples(st.sampled_from(PATHS), JUNK), min_size=1, max_size=3), st.booleans())
 @settings(max_examples=60, deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-def test_junk_in_any_field_never_gives_a_traceback(monkeypatch, tmp_path_factory, changes: list[tuple[tuple, Any]]) -> None:
+def test_junk_in_any_field_never_gives_a_traceback(monkeypatch, tmp_path_factory, changes: list[tuple[tuple, Any]],
+                                                   as_json: bool) -> None:
     monkeypatch.setattr("call0603.evaluator.context.load_context", kit_support.context)
     document = BUNDLE
     for path, value in changes:
@@ -70,10 +71,13 @@ def test_junk_in_any_field_never_gives_a_traceback(monkeypatch, tmp_path_factory
             continue
     source = tmp_path_factory.mktemp("junk") / "bundle.json"
     source.write_text(json.dumps(document), encoding="utf-8")
-    result = CliRunner().invoke(app, ["assess", str(source), "--as-of", AS_OF, "--json"])
+    mode = ["--json"] if as_json else ["--explain"]  # the tables and the trace print data too
+    result = CliRunner().invoke(app, ["assess", str(source), "--as-of", AS_OF, *mode])
     assert "Traceback" not in result.stderr
     assert result.exit_code in (0, 2), (result.exit_code, result.stderr, changes)
     if result.exit_code == 2:
         assert result.stdout == "" and len(result.stderr.splitlines()) == 1, result.stderr
-    else:
+    elif as_json:
         assert json.loads(result.stdout)["subject"].startswith("Patient/")
+    else:
+        assert "Decision trace" in result.stdout

@@ -256,3 +256,12 @@ def test_a_misshapen_element_is_read_as_absent(tmp_path: Path) -> None:
     code, out, err = run("assess", str(_write(tmp_path, bundle)), "--as-of", AS_OF, "--json")
     assert code == 0, err
     assert json.loads(out)["idarubicin"]["day14"]["value"] != "give"
+
+
+def test_brackets_in_the_data_are_printed_not_read_as_markup(tmp_path: Path) -> None:
+    bundle = _example()
+    _resource(bundle, "anc-day14")["valueQuantity"].update(unit="[/x]", code="[/x]")
+    _resource(bundle, "platelets-day14")["id"] = "plt[bold]"
+    code, out, err = run("assess", str(_write(tmp_path, bundle)), "--as-of", AS_OF, "--explain")
+    assert code == 0, err
+    assert "'[/x]'" in out and "Observation/plt[bold]" in out
