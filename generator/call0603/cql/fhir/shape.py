@@ -16,42 +16,60 @@ from .model import MODEL
 _SCALARS = (str, int, float, Decimal, bool)
 #: What a misshapen element becomes: left out.
 _ABSENT = object()
+#: Types whose values are resources of any type (read by their own resourceType).
+_ANY_RESOURCE = frozenset({"Resource", "DomainResource"})
+
+#: A type's JSON keys → (repeats, element type, primitive?), built once per type.
+Plan = dict[str, tuple[bool, str, bool]]
+_PLANS: dict[str, Plan] = {}
 
 
-def _conform_one(value: Any, type_name: str) -> Any:
-    """One value of an element of `type_name`: itself, a pruned copy, or _ABSENT when its shape is not that type's."""
-    if value is None:
-        return None
-    if MODEL.primitive(type_name) is not None or type_name.startswith("System."):
-        return value if isinstance(value, _SCALARS) else _ABSENT
-    if not isinstance(value, dict):
+def _plan(type_name: str) -> Plan:
+    plan = _PLANS.get(type_name)
+    if plan is None:
+        plan = _PLANS[type_name] = {
+            key: (repeats, element, element.startswith("System.") or MODEL.primitive(element) is not None)
+            for key, (element, repeats) in MODEL.json_fields(type_name).items()
+        }
+    return plan
+
+
+def _one(value: Any, type_name: str, primitive: bool) -> Any:
+    """One value of an element: itself, a pruned copy, or _ABSENT when its shape is not its type's."""
+    if primitive:
+        return value if value is None or isinstance(value, _SCALARS) else _ABSENT
+    if type(value) is not dict:
         return _ABSENT
-    if type_name in ("Resource", "DomainResource") and MODEL.has(str(value.get("resourceType"))):
-        type_name = value["resourceType"]
+    if type_name in _ANY_RESOURCE:
+        kind = value.get("resourceType")
+        type_name = kind if isinstance(kind, str) and MODEL.has(kind) else type_name
     return conform(value, type_name)
 
 
-def _conform_element(value: Any, type_name: str, repeats: bool) -> Any:
+def _element(value: Any, repeats: bool, type_name: str, primitive: bool) -> Any:
     if not repeats:
-        return _ABSENT if isinstance(value, list) else _conform_one(value, type_name)
-    if not isinstance(value, list):
+        return _ABSENT if type(value) is list else _one(value, type_name, primitive)
+    if type(value) is not list:
         return _ABSENT
-    primitive = MODEL.primitive(type_name) is not None
-    items = [_conform_one(item, type_name) if item is not None or primitive else _ABSENT for item in value]
-    if all(new is old for new, old in zip(items, value)):
-        return value
-    return [item for item in items if item is not _ABSENT]
+    items = [_one(item, type_name, primitive) if item is not None or primitive else _ABSENT for item in value]
+    for new, old in zip(items, value):
+        if new is not old:
+            return [item for item in items if item is not _ABSENT]
+    return value
 
 
 def conform(obj: dict[str, Any], type_name: str) -> dict[str, Any]:
     """A FHIR object (a resource or a complex value) with every misshapen element left out, recursively."""
-    fields = MODEL.json_fields(type_name)
+    plan = _plan(type_name)
     changed: dict[str, Any] | None = None
     for key, value in obj.items():
-        field = fields.get(key)
-        if field is None:
+        spec = plan.get(key)
+        if spec is None or value is None:
             continue
-        new = _conform_element(value, *field)
+        repeats, element, primitive = spec
+        if primitive and not repeats and isinstance(value, _SCALARS):
+            continue
+        new = _element(value, repeats, element, primitive)
         if new is not value:
             changed = changed if changed is not None else {}
             changed[key] = new
