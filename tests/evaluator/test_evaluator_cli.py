@@ -48,7 +48,12 @@ def _base() -> dict:
 
 
 def assert_refused(code: int, out: str, err: str, *words: str) -> None:
-    assert code == 2
+    assert_one_line(code, out, err, 2, *words)
+
+
+def assert_one_line(code: int, out: str, err: str, expected: int, *words: str) -> None:
+    """Exit `expected`, nothing on stdout, and one line on stderr holding every word (never a traceback)."""
+    assert code == expected, (code, err)
     assert out == ""
     lines = err.splitlines()
     assert len(lines) == 1 and lines[0].startswith("call0603: "), err

@@ -16,6 +16,7 @@ import typer
 
 from .apply import ApplyError
 from .context import PackageError
+from ..edge import one_line
 
 REFUSED = 2
 FAILED = 1
@@ -54,17 +55,22 @@ def _patient(input: Path | None, subject: str | None, fhir_server: str | None, t
     return patient_from_server(FhirClient(fhir_server, token=token), templates_of(main_library(context)), subject)
 
 
-def _run(work: Callable[[], Any]) -> Any:
-    """Run `work`, turning a refusal or a package problem into one line on stderr and the contract's exit code."""
+def _run(work: Callable[[], Any], source: Path | str) -> Any:
+    """Run `work` on INPUT `source`, turning a refusal, a package problem or a CQL run-time error into one line on
+    stderr and the contract's exit code (anything else is left to the command line's edge: one line, exit 1)."""
+    from ..cql.runtime.errors import CqlRuntimeError
     from .inputs import InputRefused
 
     try:
         return work()
     except InputRefused as refused:
-        typer.echo(f"call0603: {refused.source}: {refused.reason}", err=True)
+        typer.echo(f"call0603: {refused.source}: {one_line(refused.reason)}", err=True)
         raise typer.Exit(REFUSED) from None
     except (PackageError, ApplyError) as problem:
-        typer.echo(f"call0603: {problem}", err=True)
+        typer.echo(f"call0603: {one_line(str(problem))}", err=True)
+        raise typer.Exit(FAILED) from None
+    except CqlRuntimeError as error:
+        typer.echo(f"call0603: {source}: the evaluation stopped on a CQL run-time error: {one_line(str(error))}", err=True)
         raise typer.Exit(FAILED) from None
 
 
@@ -88,16 +94,22 @@ def apply_command(
         from .careplan import careplan_for
         from .context import load_context
 
+        from .outpath import check_output_file
+
         day0, when = _dates(input or Path(str(fhir_server)), start, as_of)
+        if out is not None:
+            check_output_file(out, [input] if input is not None else [])
         context = load_context()
         patient = _patient(input, subject, fhir_server, token, context)
         return careplan_for(patient, start=day0, as_of=when, context=context, strict=strict)
 
-    careplan = _run(work)
+    careplan = _run(work, input or str(fhir_server))
     if out is None:
         sys.stdout.write(_dump(careplan))
     else:
-        out.write_text(_dump(careplan), encoding="utf-8")
+        from .outpath import write_file
+
+        _run(lambda: write_file(out, _dump(careplan)), input or str(fhir_server))
 
 
 def assess_command(
@@ -126,7 +138,7 @@ def assess_command(
             refuse_errors(evaluation)
         return report_from(evaluation, context), (trace(evaluation, context) if explain else None)
 
-    report, decision_trace = _run(work)
+    report, decision_trace = _run(work, input or str(fhir_server))
     if as_json:
         sys.stdout.write(_dump({**report, "trace": decision_trace} if decision_trace is not None else report))
         return

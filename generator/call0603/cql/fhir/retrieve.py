@@ -40,9 +40,11 @@ def resource_codes(value: Any) -> Iterable[Pair]:
         return [pair for item in value for pair in resource_codes(item)]
     if isinstance(value, dict):
         if "coding" in value:
-            return [(c.get("system"), c.get("code")) for c in value.get("coding") or ()]
+            coding = value["coding"]
+            return [pair for c in coding for pair in resource_codes(c) if isinstance(c, dict)] if isinstance(coding, list) else []
         if "code" in value:
-            return ((value.get("system"), value.get("code")),)
+            pair = (value.get("system"), value.get("code"))
+            return (pair,) if all(p is None or isinstance(p, str) for p in pair) else ()
     return ()
 
 
