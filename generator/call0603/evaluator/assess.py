@@ -26,8 +26,6 @@ __all__ = ["Evaluation", "assess_patient", "evaluate_patient", "load_context", "
 IGNORED = "Ignored"
 #: The define that gives day 0 (from the start parameter, else the package's CarePlan).
 DAY_0 = "Day 0"
-#: Components a day 0 needs (year, month, day): a month or a year is no day 0 (data-quality.md §6).
-DAY_PRECISION = 3
 #: Descriptive fields added after the contract's: the paper's Table 1 characteristics and follow-up events.
 EXTRAS = {"characteristics": "Characteristics", "followUp": "Follow Up"}
 
@@ -74,13 +72,9 @@ def evaluate_patient(
         context.library, data=data, parameters=parameters(start, as_of), now=request_time(as_of),
         terminology=context.terminology, expressions=list(dict.fromkeys(wanted)),
     )
-    day0 = results[DAY_0]
-    if day0 is None:
+    if results[DAY_0] is None:
         raise InputRefused(patient.source, "no start date: give --start, or an active CarePlan that instantiates "
-                                           f"{context.plan['url']} with period.start")
-    if len(day0.parts) < DAY_PRECISION:
-        raise InputRefused(patient.source, f"no start date: the CarePlan's period.start ({day0}) has no day; give "
-                                           "--start, or a period.start with year, month and day")
+                                           f"{context.plan['url']} with a period.start given to the day")
     return Evaluation(patient, start, as_of, results, data)
 
 
