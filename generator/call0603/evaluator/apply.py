@@ -4,13 +4,16 @@ A general engine: it walks any PlanDefinition whose conditions and dynamic value
 `text/fhirpath` expressions, instantiates ActivityDefinitions into requests, and knows nothing of CALL-0603.
 Expressions are answered by the caller (`Evaluate`), so the decisions are exactly the shipped CQL's.
 
+The output is built fresh and shares the unchanged parts of the definitions (codes, dosages, timings) with them
+rather than copying them per patient; every change goes through a copy (`set_path` copies on write), so applying
+never alters the plan or its activities, and a caller must treat the CarePlan as read-only or copy it first.
+
 An applicability condition that evaluates to null is neither true nor false: the action is not applied and the
 CarePlan carries a note naming the action and the condition, so an undecided action is never silently dropped.
 """
 
 from __future__ import annotations
 
-import copy
 import datetime as _dt
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Mapping
@@ -128,8 +131,7 @@ def _timing(action: dict[str, Any], start: _dt.date) -> dict[str, Any]:
     timing = action.get("timingTiming")
     if not timing:
         return {"timingDateTime": start.isoformat()}
-    timing = copy.deepcopy(timing)
-    repeat = timing.get("repeat", {})
+    repeat = dict(timing.get("repeat", {}))
     bounds = repeat.pop("boundsDuration", None)
     if bounds is not None:
         unit = bounds.get("code") or bounds.get("unit")
@@ -137,6 +139,7 @@ def _timing(action: dict[str, Any], start: _dt.date) -> dict[str, Any]:
             raise ApplyError(f"action '{action.get('id')}': bounds of {bounds.get('value')} {unit} is not in days or weeks")
         days = int(bounds["value"]) * _DAYS_PER_UNIT[unit]
         repeat["boundsPeriod"] = {"start": start.isoformat(), "end": (start + _dt.timedelta(days=days - 1)).isoformat()}
+        timing = {**timing, "repeat": repeat}
     return {"timingTiming": timing}
 
 
@@ -163,28 +166,27 @@ def _request(ad: dict[str, Any], action: dict[str, Any], request_id: str, timing
     on_day = timing.get("timingDateTime")
     if kind == "MedicationRequest":
         if "productCodeableConcept" in ad:
-            request["medicationCodeableConcept"] = copy.deepcopy(ad["productCodeableConcept"])
+            request["medicationCodeableConcept"] = ad["productCodeableConcept"]
         elif "productReference" in ad:
-            ref = copy.deepcopy(ad["productReference"])
+            ref = dict(ad["productReference"])
             ref["reference"] = renamed.get(ref.get("reference", ""), ref.get("reference"))
             request["medicationReference"] = ref
         else:
             raise ApplyError(f"ActivityDefinition '{ad.get('id')}': a MedicationRequest needs a product")
-        dosage = copy.deepcopy(ad.get("dosage", []))
-        for d in dosage:
-            d.setdefault("timing", {"event": [on_day]} if on_day else timing["timingTiming"])
+        dosage = [d if "timing" in d else {**d, "timing": {"event": [on_day]} if on_day else timing["timingTiming"]}
+                  for d in ad.get("dosage", [])]
         if dosage:
             request["dosageInstruction"] = dosage
     elif kind == "ServiceRequest":
         if "code" not in ad:
             raise ApplyError(f"ActivityDefinition '{ad.get('id')}': a ServiceRequest needs a code")
-        request["code"] = copy.deepcopy(ad["code"])
+        request["code"] = ad["code"]
         if "bodySite" in ad:
-            request["bodySite"] = copy.deepcopy(ad["bodySite"])
+            request["bodySite"] = ad["bodySite"]
         request.update({"occurrenceDateTime": on_day} if on_day else {"occurrenceTiming": timing["timingTiming"]})
     else:
         if "code" in ad:
-            request["category"] = [copy.deepcopy(ad["code"])]
+            request["category"] = [ad["code"]]
         if on_day:
             request["occurrenceDateTime"] = on_day
     for source in (ad, action):
@@ -203,9 +205,7 @@ def _hoist_contained(ad: dict[str, Any], request_id: str, run: _Run) -> dict[str
     for resource in ad.get("contained", []):
         new_id = f"{request_id}-{resource['id']}"
         if all(c.get("id") != new_id for c in run.contained):
-            hoisted = copy.deepcopy(resource)
-            hoisted["id"] = new_id
-            run.contained.append(hoisted)
+            run.contained.append({**resource, "id": new_id})
         renamed[f"#{resource['id']}"] = f"#{new_id}"
     return renamed
 
@@ -217,12 +217,12 @@ def _apply_action(action: dict[str, Any], inherited: _dt.date, run: _Run) -> dic
         run.starts[action_id] = start
     if not _applicable(action, run):
         return None
-    out: dict[str, Any] = {k: copy.deepcopy(action[k]) for k in _COPIED if k in action}
+    out: dict[str, Any] = {k: action[k] for k in _COPIED if k in action}
     if action_id:
         out["id"] = action_id
     if action.get("relatedAction"):
         out["relatedAction"] = [
-            {k: copy.deepcopy(r[k]) for k in ("actionId", "relationship", "offsetDuration", "offsetRange") if k in r}
+            {k: r[k] for k in ("actionId", "relationship", "offsetDuration", "offsetRange") if k in r}
             for r in action["relatedAction"]
         ]
     definition = action.get("definitionCanonical")

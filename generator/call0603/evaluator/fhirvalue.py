@@ -101,9 +101,11 @@ def _element_name(owner: str | None, name: str, value_type: str | None, path: st
 def set_path(target: dict[str, Any], path: str, value: Any, *, value_type: str | None = None) -> None:
     """Set `value` at a dotted path with optional indexes (`dosageInstruction[0].doseAndRate[1].dose`).
 
-    Missing objects and list slots are created; a list element named without an index is element 0. When `target`
-    is a FHIR resource, element types come from the FHIR R4 model, so a choice element takes the JSON name of the
-    value's type (`dose` + a Quantity → `doseQuantity`) and an unknown element is an error. A null value sets
+    Missing objects and list slots are created; a list element named without an index is element 0. Copy on write:
+    every object and list on the path below `target` is replaced by a shallow copy before it changes, so `target`
+    may share its other elements with a definition (`$apply` builds requests that way) without changing it. When
+    `target` is a FHIR resource, element types come from the FHIR R4 model, so a choice element takes the JSON name
+    of the value's type (`dose` + a Quantity → `doseQuantity`) and an unknown element is an error. A null value sets
     nothing (FHIR has no nulls).
     """
     if value is None:
@@ -124,20 +126,23 @@ def set_path(target: dict[str, Any], path: str, value: Any, *, value_type: str |
                 return
             child = node.get(name)
             if isinstance(child, list):
-                if not child:
-                    child.append({})
+                child = node[name] = list(child) or [{}]
+                child[0] = dict(child[0])
                 child = child[0]
-            elif child is None:
-                child = node[name] = {}
+            elif child is None or isinstance(child, dict):
+                child = node[name] = dict(child or {})
+            else:
+                raise PathError(f"dynamicValue path '{path}': '{name}' is not an object")
             node = child
             continue
-        slots = node.setdefault(name, [])
+        slots = node.get(name, [])
         if not isinstance(slots, list):
             raise PathError(f"dynamicValue path '{path}': '{name}' is not a list")
+        slots = node[name] = list(slots)
         k = int(index)
         while len(slots) <= k:
             slots.append({})
         if last:
             slots[k] = value
             return
-        node = slots[k]
+        node = slots[k] = dict(slots[k])
