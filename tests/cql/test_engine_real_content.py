@@ -1,0 +1,55 @@
+"""Defects real content (eCQMs, WHO DAK and CPG libraries) exposes: retrieves on choice elements, parameters of
+included libraries, namespaced include paths, FHIR instances with choice elements, an invalid interval confined to
+its define, and FHIR types resolved when the ELM carries no result types. Every test runs on both ELM flavours."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from call0603.cql import Engine, PatientData, Terminology
+from call0603.cql.datatypes.datetime import Date, DateTime
+from call0603.cql.datatypes.interval import Interval
+from call0603.cql.runtime.errors import CqlRuntimeError
+from engine_kit import engine, library, translate_all
+
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+STATINS = "http://example.org/ValueSet/statins"
+NOW = DateTime.parse("2024-06-30T12:00:00Z", None)
+
+
+def _terminology() -> Terminology:
+    return Terminology.from_resources([{"resourceType": "ValueSet", "url": STATINS, "expansion": {"contains": [
+        {"system": RXNORM, "code": "617312"}]}}])
+
+
+def _medication(rid: str, **element: object) -> dict:
+    return {"resourceType": "MedicationRequest", "id": rid, "status": "active", "intent": "order",
+            "subject": {"reference": "Patient/p"}, **element}
+
+
+DATA = PatientData.from_resources([
+    {"resourceType": "Patient", "id": "p", "birthDate": "2010-07-01", "gender": "female"},
+    _medication("statin", medicationCodeableConcept={"coding": [{"system": RXNORM, "code": "617312"}]}),
+    _medication("other", medicationCodeableConcept={"coding": [{"system": RXNORM, "code": "1"}]}),
+    _medication("by-reference", medicationReference={"reference": "Medication/m"}),
+])
+
+CHOICE_RETRIEVE = """
+codesystem "RxNorm": 'http://www.nlm.nih.gov/research/umls/rxnorm'
+valueset "Statins": 'http://example.org/ValueSet/statins'
+code "Atorvastatin": '617312' from "RxNorm"
+context Patient
+define "By Value Set": [MedicationRequest: "Statins"] M return M.id.value
+define "By Code": [MedicationRequest: "Atorvastatin"] M return M.id.value
+define "By Where": [MedicationRequest] M where M.medication in "Statins" return M.id.value
+"""
+
+
+def test_a_retrieve_by_code_or_value_set_reads_the_choice_element_of_the_code_path() -> None:
+    found = engine(library("ChoiceRetrieve", CHOICE_RETRIEVE, fhir=True)).evaluate(
+        "ChoiceRetrieve", data=DATA, terminology=_terminology(), now=NOW)
+    assert found["By Value Set"] == ["statin"]
+    assert found["By Code"] == ["statin"]
+    assert found["By Where"] == ["statin"]
