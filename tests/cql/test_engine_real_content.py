@@ -53,3 +53,40 @@ def test_a_retrieve_by_code_or_value_set_reads_the_choice_element_of_the_code_pa
     assert found["By Value Set"] == ["statin"]
     assert found["By Code"] == ["statin"]
     assert found["By Where"] == ["statin"]
+
+
+SHARED = """
+parameter "Measurement Period" Interval<DateTime> default Interval[@2020-01-01T00:00:00.0, @2021-01-01T00:00:00.0)
+parameter "Threshold" Integer default 5
+define "Period Start": start of "Measurement Period"
+define "Shared Threshold": "Threshold"
+"""
+MAIN = """
+include Shared version '1.0.0' called S
+parameter "Threshold" Integer default 1
+define "Start Seen By Main": S."Period Start"
+define "Main Threshold": "Threshold"
+define "Included Threshold": S."Shared Threshold"
+"""
+
+
+def _two_libraries() -> Engine:
+    return engine({**library("Shared", SHARED), **library("Main", MAIN)})
+
+
+def test_a_parameter_reaches_every_library_that_declares_it() -> None:
+    eng = _two_libraries()
+    start = DateTime.parse("2024-01-01T00:00:00.0Z", None)
+    window = eng.evaluate("Main", parameters={"Measurement Period": None}, now=NOW)
+    assert window["Start Seen By Main"] is None
+    given = Interval(start, DateTime.parse("2025-01-01T00:00:00.0Z", None), True, False)
+    found = eng.evaluate("Main", parameters={"Measurement Period": given, "Threshold": 9}, now=NOW)
+    assert found["Start Seen By Main"] == start
+    assert (found["Main Threshold"], found["Included Threshold"]) == (9, 9)
+    defaults = eng.evaluate("Main", now=NOW)
+    assert (defaults["Main Threshold"], defaults["Included Threshold"]) == (1, 5)
+
+
+def test_a_parameter_no_library_declares_is_refused() -> None:
+    with pytest.raises(CqlRuntimeError, match="Nowhere"):
+        _two_libraries().evaluate("Main", parameters={"Nowhere": 1}, now=NOW)

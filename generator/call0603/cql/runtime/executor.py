@@ -10,6 +10,18 @@ from .errors import CqlRuntimeError, ElmLoadError
 from .library import CompiledLibrary
 
 
+def _reachable(lib: CompiledLibrary) -> list[CompiledLibrary]:
+    """`lib` and every library it includes, directly or through others, once each."""
+    seen: dict[str, CompiledLibrary] = {}
+    pending = [lib]
+    while pending:
+        current = pending.pop()
+        if current.key not in seen:
+            seen[current.key] = current
+            pending.extend(current.includes.values())
+    return list(seen.values())
+
+
 class Engine:
     """Compiles ELM JSON libraries ({"library": ...}) once; includes are resolved by name and version."""
 
@@ -64,13 +76,18 @@ class Engine:
 
     def context(self, lib: CompiledLibrary, *, data: Any = None, parameters: Mapping[str, Any] | None = None,
                 now: Any = None, terminology: Any = None) -> Context:
-        """A fresh evaluation context for `lib` (the caller's parameters apply to that library)."""
+        """A fresh evaluation context for `lib`: each of the caller's parameters is set in every library (`lib` and
+        those it includes, directly or not) that declares it, as the reference engines do; a parameter no library
+        declares is refused."""
         supplied: dict[str, dict[str, Any]] = {}
         if parameters:
-            unknown = set(parameters) - set(lib.parameters)
+            for library in _reachable(lib):
+                declared = {name: value for name, value in parameters.items() if name in library.parameters}
+                if declared:
+                    supplied[library.key] = declared
+            unknown = set(parameters) - {name for given in supplied.values() for name in given}
             if unknown:
-                raise CqlRuntimeError(f"library {lib.key} has no parameter {sorted(unknown)[0]!r}")
-            supplied[lib.key] = dict(parameters)
+                raise CqlRuntimeError(f"neither library {lib.key} nor its includes have a parameter {sorted(unknown)[0]!r}")
         return Context(data=data, parameters=supplied, now=now, terminology=terminology)
 
     def _load(self, name: str, version: str | None) -> CompiledLibrary:
