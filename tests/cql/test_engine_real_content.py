@@ -90,3 +90,12 @@ def test_a_parameter_reaches_every_library_that_declares_it() -> None:
 def test_a_parameter_no_library_declares_is_refused() -> None:
     with pytest.raises(CqlRuntimeError, match="Nowhere"):
         _two_libraries().evaluate("Main", parameters={"Nowhere": 1}, now=NOW)
+
+
+@pytest.mark.parametrize("path", ["http://ecqi.healthit.gov/ecqms/Shared", "urn:example/Shared"])
+def test_an_include_path_with_a_namespace_names_the_library_by_its_last_segment(path: str) -> None:
+    elm = copy.deepcopy(translate_all({**library("Shared", SHARED), **library("Main", MAIN)}))
+    for include in elm["Main"]["library"]["includes"]["def"]:
+        if include["path"] == "Shared":
+            include["path"] = path
+    assert Engine(elm.values()).evaluate("Main", now=NOW)["Included Threshold"] == 5

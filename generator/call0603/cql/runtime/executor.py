@@ -91,7 +91,9 @@ class Engine:
         return Context(data=data, parameters=supplied, now=now, terminology=terminology)
 
     def _load(self, name: str, version: str | None) -> CompiledLibrary:
-        candidates = self._elm.get(name)
+        # An include path may carry the library's namespace (`http://ecqi.healthit.gov/ecqms/FHIRHelpers`,
+        # `system/id`): the library is the one named by its last segment.
+        candidates = self._elm.get(name) or self._elm.get(name.rpartition("/")[2])
         if not candidates:
             raise ElmLoadError(f"library {name!r} is not loaded")
         if version is not None:
