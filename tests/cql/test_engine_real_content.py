@@ -99,3 +99,23 @@ def test_an_include_path_with_a_namespace_names_the_library_by_its_last_segment(
         if include["path"] == "Shared":
             include["path"] = path
     assert Engine(elm.values()).evaluate("Main", now=NOW)["Included Threshold"] == 5
+
+
+INSTANCES = """
+codesystem "RxNorm": 'http://www.nlm.nih.gov/research/umls/rxnorm'
+code "Atorvastatin": '617312' from "RxNorm"
+context Patient
+define "Built From Data": MedicationRequest { medication: First([MedicationRequest] M where M.id = 'statin').medication }
+define "Built From Concept": MedicationRequest { medication: FHIR.CodeableConcept { coding: { FHIR.Coding {
+    system: FHIR.uri { value: 'http://www.nlm.nih.gov/research/umls/rxnorm' }, code: FHIR.code { value: '617312' } } } } }
+define "Read Back": "Built From Concept".medication as FHIR.CodeableConcept
+define "Read Back Code": ("Read Back".coding[0]).code.value
+"""
+
+
+def test_an_instance_stores_a_choice_element_under_the_key_of_its_type_and_reads_it_back() -> None:
+    found = engine(library("Instances", INSTANCES, fhir=True)).evaluate("Instances", data=DATA, now=NOW)
+    assert "medicationCodeableConcept" in found["Built From Data"]
+    assert "medication" not in found["Built From Data"]
+    assert set(found["Built From Concept"]) == {"resourceType", "medicationCodeableConcept"}
+    assert found["Read Back Code"] == "617312"
