@@ -119,3 +119,19 @@ def test_an_instance_stores_a_choice_element_under_the_key_of_its_type_and_reads
     assert "medication" not in found["Built From Data"]
     assert set(found["Built From Concept"]) == {"resourceType", "medicationCodeableConcept"}
     assert found["Read Back Code"] == "617312"
+
+
+INVALID = """
+define "Abatement Equals Onset": Interval[@2024-01-01T00:00:00.0Z, @2024-01-01T00:00:00.0Z)
+define "Other": 1 + 1
+"""
+
+
+def test_an_invalid_interval_is_an_error_of_its_own_define_only() -> None:
+    eng = engine(library("Invalid", INVALID))
+    with pytest.raises(CqlRuntimeError, match="invalid interval"):
+        eng.evaluate("Invalid", now=NOW)
+    errors: dict[str, str] = {}
+    found = eng.evaluate("Invalid", now=NOW, errors=errors)
+    assert found == {"Other": 2}
+    assert "invalid interval" in errors["Abatement Equals Onset"]

@@ -45,8 +45,11 @@ class Engine:
 
     def evaluate(self, library: str, *, data: Any = None, parameters: Mapping[str, Any] | None = None,
                  now: Any = None, expressions: Iterable[str] | None = None, terminology: Any = None,
-                 version: str | None = None) -> dict[str, Any]:
-        """Evaluate the named expression definitions (default: all) of `library` for one patient's data."""
+                 version: str | None = None, errors: dict[str, str] | None = None) -> dict[str, Any]:
+        """Evaluate the named expression definitions (default: all) of `library` for one patient's data.
+
+        A run-time error raises, unless `errors` is given: then a define whose evaluation fails is left out of the
+        result and its message is put in `errors`, and the other defines are still evaluated."""
         lib = self._load(library, version)
         ctx = self.context(lib, data=data, parameters=parameters, now=now, terminology=terminology)
         names = list(expressions) if expressions is not None else list(lib.expressions)
@@ -56,7 +59,14 @@ class Engine:
                 definition = lib.expressions[name]
             except KeyError:
                 raise CqlRuntimeError(f"library {lib.key} has no expression definition {name!r}") from None
-            result[name] = definition.evaluate(ctx)
+            if errors is None:
+                result[name] = definition.evaluate(ctx)
+                continue
+            try:
+                result[name] = definition.evaluate(ctx)
+            except CqlRuntimeError as error:
+                errors[name] = str(error)
+                ctx.vars = {}
         return result
 
     def call(self, library: str, function: str, *args: Any, data: Any = None,
