@@ -135,3 +135,36 @@ def test_an_invalid_interval_is_an_error_of_its_own_define_only() -> None:
     found = eng.evaluate("Invalid", now=NOW, errors=errors)
     assert found == {"Other": 2}
     assert "invalid interval" in errors["Abatement Equals Onset"]
+
+
+UNTYPED = """
+context Patient
+define "Age": AgeInYears()
+define "Age At": AgeInYearsAt(@2020-07-01)
+define "Birth Date": Patient.birthDate.value
+define "Gender": Patient.gender.value
+define "Gender Text": Patient.gender
+define "Statin Ids": [MedicationRequest] M where M.medication is FHIR.CodeableConcept return M.id.value
+"""
+
+
+def test_fhir_primitives_and_patient_age_resolve_without_result_types() -> None:
+    found = engine(library("Untyped", UNTYPED, fhir=True)).evaluate("Untyped", data=DATA, now=NOW)
+    assert found["Age"] == 13
+    assert found["Age At"] == 10
+    assert found["Birth Date"] == Date.parse("2010-07-01")
+    assert found["Gender"] == "female"
+    assert found["Statin Ids"] == ["statin", "other"]
+
+
+PERIODS = """
+context Patient
+define "Period": FHIRHelpers.ToInterval(FHIR.Period { start: FHIR.dateTime { value: @2024-01-01T00:00:00.0Z } })
+define "Range": FHIRHelpers.ToInterval(FHIR.Range { low: FHIR.SimpleQuantity { value: FHIR.decimal { value: 1.0 } } })
+"""
+
+
+def test_an_overloaded_fhirhelpers_function_is_chosen_by_its_argument_type() -> None:
+    found = engine(library("Periods", PERIODS, fhir=True)).evaluate("Periods", data=DATA, now=NOW)
+    assert found["Period"].low == DateTime.parse("2024-01-01T00:00:00.0Z", None)
+    assert found["Range"].low is not None and found["Range"].high is None

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any, Iterable, Mapping
 
 from .compiler import CompileOptions, LibraryCompiler
 from .context import Context
 from .errors import CqlRuntimeError, ElmLoadError
+from .infer import annotate, needs_types
 from .library import CompiledLibrary
 
 
@@ -124,6 +126,9 @@ class Engine:
             includes = {}
             for inc in (elm["library"].get("includes") or {}).get("def") or ():
                 includes[inc["localIdentifier"]] = self._load(inc["path"], inc.get("version"))
+            if needs_types(elm["library"]):
+                elm = copy.deepcopy(elm)
+                annotate(elm["library"], includes)
             compiled = LibraryCompiler(elm, includes, self.options).build()
         finally:
             self._loading.discard(key)
