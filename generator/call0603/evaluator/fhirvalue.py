@@ -82,12 +82,24 @@ def to_fhir(value: Any) -> Any:
 _STEP = re.compile(r"^([A-Za-z][A-Za-z0-9]*)(?:\[(\d+)\])?$")
 
 
+def _choice_named(owner: str, name: str) -> str | None:
+    """The type a path step names by a choice element's JSON name (`contentString` → string), else None."""
+    for cut in range(len(name) - 1, 0, -1):
+        spec = MODEL.element(owner, name[:cut])
+        if isinstance(spec, tuple) and spec[0] == "choice":
+            return next((t for t in spec[1] if choice_key(name[:cut], t) == name), None)
+    return None
+
+
 def _element_name(owner: str | None, name: str, value_type: str | None, path: str) -> tuple[str, str | None]:
     """The JSON name of element `name` of FHIR type `owner` for a value of `value_type`, and the element's type."""
     if owner is None or not MODEL.has(owner):
         return name, None
     spec = MODEL.element(owner, name)
     if spec is None:
+        named = _choice_named(owner, name)
+        if named is not None:
+            return name, named
         raise PathError(f"dynamicValue path '{path}': {owner} has no element '{name}'")
     if isinstance(spec, tuple) and spec[0] == "choice":
         chosen = [t for t in spec[1] if value_type is not None and _ALIASES.get(t, t) == value_type]
