@@ -24,6 +24,9 @@ INPUT_HELP = "A FHIR Bundle (collection, transaction, batch, searchset) or a fol
 SUBJECT_HELP = "The Patient id (needed when INPUT holds more than one Patient)."
 START_HELP = "Day 0 of reinduction, YYYY-MM-DD (default: the start of the patient's CarePlan for this package)."
 AS_OF_HELP = "The evaluation date, YYYY-MM-DD: data after it is not seen (default: today)."
+PLAN_HELP = ("Apply this PlanDefinition or ActivityDefinition (a canonical in --package, or a file) instead of the "
+             "package's own plan.")
+PACKAGE_HELP = "Knowledge content for --plan: a folder, an NPM package .tgz or a Bundle (repeatable)."
 STRICT_HELP = "Refuse the input when any resource is unusable (bad unit, no value, bad date) instead of ignoring it."
 
 
@@ -60,8 +63,18 @@ def apply_command(
     as_of: Optional[str] = typer.Option(None, "--as-of", help=AS_OF_HELP),
     out: Optional[Path] = typer.Option(None, "--out", help="Write the CarePlan here instead of stdout."),
     strict: bool = typer.Option(False, "--strict", help=STRICT_HELP),
+    plan: Optional[str] = typer.Option(None, "--plan", help=PLAN_HELP),
+    package: list[Path] = typer.Option([], "--package", help=PACKAGE_HELP),
+    encounter: Optional[str] = typer.Option(None, "--encounter", help="The Encounter reference (Encounter/id)."),
+    practitioner: Optional[str] = typer.Option(None, "--practitioner", help="The Practitioner reference."),
+    organization: Optional[str] = typer.Option(None, "--organization", help="The Organization reference."),
 ) -> None:
     """PlanDefinition $apply for one patient: an R4 CarePlan with its RequestGroup and requests."""
+    if plan is not None:
+        context = {"encounter": encounter, "practitioner": practitioner, "organization": organization}
+        careplan = _run(lambda: _apply_content(input, plan, package, subject, as_of, context))
+        _write(careplan, out)
+        return
 
     def work() -> dict[str, Any]:
         from .careplan import careplan_for
@@ -72,11 +85,43 @@ def apply_command(
         patient = load_patient(input, subject)
         return careplan_for(patient, start=day0, as_of=when, context=load_context(), strict=strict)
 
-    careplan = _run(work)
+    _write(_run(work), out)
+
+
+def _write(document: dict[str, Any], out: Path | None) -> None:
     if out is None:
-        sys.stdout.write(_dump(careplan))
+        sys.stdout.write(_dump(document))
     else:
-        out.write_text(_dump(careplan), encoding="utf-8")
+        out.write_text(_dump(document), encoding="utf-8")
+
+
+def _apply_content(input: Path, plan: str, package: list[Path], subject: str | None, as_of: str | None,
+                   context: dict[str, str | None]) -> dict[str, Any]:
+    """`$apply` of any PlanDefinition (or ActivityDefinition) of the content in `--package`, or of a plan file."""
+    from ..cql.datatypes.datetime import DateTime
+    from .assess import request_time
+    from .content import Content, ContentError, read_resources
+    from .inputs import load_patient
+    from .r4apply import ApplyRequest, apply_activity_r4, apply_r4
+
+    _, when = _dates(input, None, as_of)
+    try:
+        plan_file = Path(plan)
+        extra = read_resources(plan_file) if plan_file.is_file() else []
+        content = Content.read(package)
+        content = Content.of([*content.resources, *extra]) if extra else content
+    except ContentError as problem:
+        raise PackageError(str(problem)) from None
+    definition = next((r for r in extra if r.get("resourceType") in ("PlanDefinition", "ActivityDefinition")), None)
+    definition = definition or content.resolve(plan)
+    if definition is None:
+        raise PackageError(f"{plan}: no PlanDefinition or ActivityDefinition of that canonical in the content")
+    patient = load_patient(input, subject)
+    now: DateTime = request_time(when)
+    request = ApplyRequest(patient.subject, patient.resources, now, **context)
+    if definition["resourceType"] == "ActivityDefinition":
+        return apply_activity_r4(definition, content, request)
+    return apply_r4(definition, content, request)
 
 
 def assess_command(
