@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any, Callable, Optional
 
+import orjson
 import typer
 
 from .apply import ApplyError
@@ -27,6 +28,7 @@ AS_OF_HELP = "The evaluation date, YYYY-MM-DD: data after it is not seen (defaul
 PLAN_HELP = ("Apply this PlanDefinition or ActivityDefinition (a canonical in --package, or a file) instead of the "
              "package's own plan.")
 PACKAGE_HELP = "Knowledge content for --plan: a folder, an NPM package .tgz or a Bundle (repeatable)."
+PARAMETERS_HELP = "CQL parameters for --plan, as a FHIR Parameters resource (JSON); each is set in every Library declaring it."
 STRICT_HELP = "Refuse the input when any resource is unusable (bad unit, no value, bad date) instead of ignoring it."
 
 
@@ -68,11 +70,12 @@ def apply_command(
     encounter: Optional[str] = typer.Option(None, "--encounter", help="The Encounter reference (Encounter/id)."),
     practitioner: Optional[str] = typer.Option(None, "--practitioner", help="The Practitioner reference."),
     organization: Optional[str] = typer.Option(None, "--organization", help="The Organization reference."),
+    parameters: Optional[Path] = typer.Option(None, "--parameters", help=PARAMETERS_HELP),
 ) -> None:
     """PlanDefinition $apply for one patient: an R4 CarePlan with its RequestGroup and requests."""
     if plan is not None:
         context = {"encounter": encounter, "practitioner": practitioner, "organization": organization}
-        careplan = _run(lambda: _apply_content(input, plan, package, subject, as_of, context))
+        careplan = _run(lambda: _apply_content(input, plan, package, subject, as_of, context, parameters))
         _write(careplan, out)
         return
 
@@ -96,12 +99,13 @@ def _write(document: dict[str, Any], out: Path | None) -> None:
 
 
 def _apply_content(input: Path, plan: str, package: list[Path], subject: str | None, as_of: str | None,
-                   context: dict[str, str | None]) -> dict[str, Any]:
+                   context: dict[str, str | None], parameters: Path | None) -> dict[str, Any]:
     """`$apply` of any PlanDefinition (or ActivityDefinition) of the content in `--package`, or of a plan file."""
     from ..cql.datatypes.datetime import DateTime
     from .assess import request_time
     from .content import Content, ContentError, read_resources
-    from .inputs import load_patient
+    from .inputs import InputRefused, load_patient
+    from .parameters import ParameterError, cql_parameters
     from .r4apply import ApplyRequest, apply_activity_r4, apply_r4
 
     _, when = _dates(input, None, as_of)
@@ -118,7 +122,13 @@ def _apply_content(input: Path, plan: str, package: list[Path], subject: str | N
         raise PackageError(f"{plan}: no PlanDefinition or ActivityDefinition of that canonical in the content")
     patient = load_patient(input, subject)
     now: DateTime = request_time(when)
-    request = ApplyRequest(patient.subject, patient.resources, now, **context)
+    given: dict[str, Any] = {}
+    if parameters is not None:
+        try:
+            given = cql_parameters(orjson.loads(parameters.read_bytes()))
+        except (OSError, orjson.JSONDecodeError, ParameterError) as problem:
+            raise InputRefused(parameters, str(problem)) from None
+    request = ApplyRequest(patient.subject, patient.resources, now, parameters=given, **context)
     if definition["resourceType"] == "ActivityDefinition":
         return apply_activity_r4(definition, content, request)
     return apply_r4(definition, content, request)
