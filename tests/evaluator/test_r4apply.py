@@ -107,3 +107,21 @@ def test_parameters_resource_values_become_cql_values() -> None:
 def test_a_parameter_without_a_cql_value_is_refused_by_name(parameter: dict, message: str) -> None:
     with pytest.raises(ParameterError, match=message):
         cql_parameters({"resourceType": "Parameters", "parameter": [parameter]})
+
+
+def test_a_cql_expression_is_evaluated_with_the_library_included_and_a_bad_one_is_an_issue(content: Content) -> None:
+    plan = {**PLAN, "action": [
+        {"id": "inline", "condition": [{"kind": "applicability", "expression": {
+            "language": "text/cql-expression", "expression": '"Rules"."Threshold" > 3'}}],
+         "dynamicValue": [{"path": "title", "expression": {
+             "language": "text/cql-expression", "expression": "'Hi ' + \"Rules\".\"Greeting\""}}]},
+        {"id": "bad", "dynamicValue": [{"path": "title", "expression": {
+            "language": "text/cql-expression", "expression": "1 +"}}]}]}
+    careplan = apply_r4(plan, content, ApplyRequest("Patient/p", (PATIENT,), NOW, parameters={"Threshold": 4}))
+    actions = careplan["contained"][0]["action"]
+    assert actions[0] == {"id": "inline", "condition": plan["action"][0]["condition"], "title": "Hi Hello Ann"}
+    assert actions[1] == {"id": "bad"}
+    (outcome,) = [r for r in careplan["contained"] if r["resourceType"] == "OperationOutcome"]
+    assert "action[bad]" in outcome["issue"][0]["diagnostics"]
+    below = apply_r4(plan, content, ApplyRequest("Patient/p", (PATIENT,), NOW))
+    assert [a["id"] for a in below["contained"][0]["action"]] == ["bad"]

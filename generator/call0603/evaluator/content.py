@@ -92,6 +92,9 @@ class Content:
     _translated: bool = False
     #: Why a Library could not be translated or compiled, by Library name.
     library_errors: dict[str, str] = field(default_factory=dict)
+    _sources: dict[str, str] = field(default_factory=dict)
+    _elm: dict[str, Any] = field(default_factory=dict)
+    _inline: dict[tuple[str | None, str], tuple[Engine | None, str]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, resources: Iterable[dict[str, Any]]) -> Content:
@@ -154,6 +157,7 @@ class Content:
                     self.library_errors[name] = "; ".join(str(m) for m in result.errors)
                 else:
                     elm[name] = result.elm
+        self._sources = sources
         usable = dict(elm)
         while usable:
             try:
@@ -166,4 +170,35 @@ class Content:
                     break
                 self.library_errors[broken] = str(error)
                 usable.pop(broken)
+        self._elm = usable
         return self._engine
+
+    def expression_engine(self, library: str | None, text: str) -> tuple[Engine | None, str]:
+        """(an Engine, the name of its library) evaluating one CQL expression (`text/cql-expression`) as the define
+        `Expression` of a library that includes `library` under its own name; (None, why) when it cannot."""
+        key = (library, text)
+        if key in self._inline:
+            return self._inline[key]
+        self.engine()
+        name = f"InlineExpression{len(self._inline) + 1}"
+        header = f"library {name} version '0'\nusing FHIR version '4.0.1'\ninclude FHIRHelpers version '4.0.1'\n"
+        if library is not None:
+            if library not in self._elm:
+                self._inline[key] = (None, f"Library {library} cannot be run")
+                return self._inline[key]
+            version = self._elm[library]["library"]["identifier"].get("version")
+            header += f"include \"{library}\"" + (f" version '{version}'" if version else "") + f" called \"{library}\"\n"
+        source = f"{header}context Patient\ndefine \"Expression\": {text}\n"
+        sources = {**self._sources, name: source}
+        sources.setdefault("FHIRHelpers", FHIRHELPERS_CQL.read_text(encoding="utf-8"))
+        translated = translate(sources, [name, *(n for n in ("FHIRHelpers",) if n not in self._elm)])
+        result = translated[name]
+        if result.errors:
+            self._inline[key] = (None, "; ".join(str(m) for m in result.errors))
+            return self._inline[key]
+        extra = {n: r.elm for n, r in translated.items() if not r.errors}
+        try:
+            self._inline[key] = (Engine({**self._elm, **extra}.values()), name)
+        except ElmLoadError as error:
+            self._inline[key] = (None, str(error))
+        return self._inline[key]

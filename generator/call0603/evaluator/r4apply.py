@@ -5,7 +5,8 @@ instantiatesCanonical of the plan, status active, intent proposal) holding a con
 actions, the plan's goals as contained Goals, and each request contained and referenced from
 `RequestGroup.action.resource`. Conditions are carried over; only `applicability` conditions are evaluated.
 Expressions: CQL identifiers (`text/cql-identifier`, `text/cql.identifier`, `text/cql` naming a define) in the
-action's, plan's or expression's Library, and FHIRPath with `%subject`, `%context` (the definition being applied),
+action's, plan's or expression's Library, CQL expressions (`text/cql-expression`, which name that Library's defines
+qualified by its name), and FHIRPath with `%subject`, `%context` (the definition being applied),
 `%practitioner`, `%encounter`, `%organization`. An expression that fails is reported in a contained
 OperationOutcome and the apply goes on; nothing is guessed in its place.
 """
@@ -23,6 +24,7 @@ from .content import Content, canonical
 from .fhirvalue import PathError, fhir_type_of, set_path, to_fhir
 
 CQL_IDENTIFIERS = frozenset({"text/cql-identifier", "text/cql.identifier", "text/cql"})
+CQL_EXPRESSION = "text/cql-expression"
 FHIRPATH = "text/fhirpath"
 
 #: RequestGroup.action elements copied from PlanDefinition.action.
@@ -126,6 +128,30 @@ def _cql(run: _Run, expression: Mapping[str, Any], libraries: list[str]) -> Any:
     return run.cache[key]
 
 
+def _cql_expression(run: _Run, expression: Mapping[str, Any], libraries: list[str]) -> Any:
+    """A CQL expression, evaluated as a define of a library including the expression's (or definition's) Library."""
+    reference = expression.get("reference") or (libraries[0] if libraries else None)
+    library = run.content.library_name(reference) if reference else None
+    if reference is not None and library is None:
+        raise ExpressionFailure(f"Library {reference} is not in the content")
+    text = expression.get("expression", "")
+    key = (f"inline:{library}", text)
+    if key not in run.cache:
+        engine, name = run.content.expression_engine(library, text)
+        if engine is None:
+            raise ExpressionFailure(f"CQL expression '{text}': {name}")
+        errors: dict[str, str] = {}
+        try:
+            found = engine.evaluate(name, data=run.data, parameters=dict(run.request.parameters), now=run.request.now,
+                                    terminology=run.content.terminology(), expressions=["Expression"], errors=errors)
+        except Exception as error:
+            raise ExpressionFailure(f"CQL expression '{text}': {error}") from None
+        if "Expression" in errors:
+            raise ExpressionFailure(f"CQL expression '{text}': {errors['Expression']}")
+        run.cache[key] = found["Expression"]
+    return run.cache[key]
+
+
 def _fhirpath(run: _Run, expression: Mapping[str, Any], context: Mapping[str, Any]) -> Any:
     request = run.request
     subject = request.resource(request.subject)
@@ -150,6 +176,8 @@ def evaluate(run: _Run, expression: Mapping[str, Any], libraries: list[str], con
         return _cql(run, expression, libraries)
     if language == FHIRPATH:
         return _fhirpath(run, expression, context)
+    if language == CQL_EXPRESSION:
+        return _cql_expression(run, expression, libraries)
     raise ExpressionFailure(f"expression '{expression.get('expression')}': language {language} is not supported")
 
 
