@@ -126,7 +126,8 @@ def test_expressions_of_lists_conditions_and_activity_dynamic_values() -> None:
     [
         ({"id": "x", "definitionCanonical": "http://example.org/ActivityDefinition/none"}, "not in the package"),
         ({"id": "x", "condition": [{"kind": "applicability", "expression": cql("Text")}]}, "is not a Boolean"),
-        ({"id": "x", "relatedAction": [{"actionId": "later", "relationship": "after-start"}]}, "is not an earlier action"),
+        ({"id": "x", "relatedAction": [{"actionId": "nowhere", "relationship": "after-start"}]}, "is not an action of the plan"),
+        ({"id": "x", "relatedAction": [{"actionId": "x", "relationship": "after-start"}]}, "form a cycle"),
         ({"id": "x", "relatedAction": after(2, "h")}, "not a whole number of days"),
         ({"id": "x", "relatedAction": [{"actionId": "root", "relationship": "after-end"}]}, "has no start date rule"),
     ],
@@ -177,3 +178,26 @@ def test_set_path_copies_on_write_and_leaves_shared_elements_alone() -> None:
     assert shared == [{"text": "2 mg/m2", "doseAndRate": [{"type": {"text": "ordered"}}]}]
     assert request["dosageInstruction"] == [{"text": "1 mg", "doseAndRate": [{"type": {"text": "ordered"},
                                                                              "doseQuantity": {"value": 1}}]}]
+
+
+def test_action_paths_on_an_action_with_a_definition_set_the_action_and_nested_paths_the_nested_action() -> None:
+    p = plan({"id": "dose", "definitionCanonical": DRUG["url"], "relatedAction": after(0),
+              "dynamicValue": [{"path": "action.title", "expression": cql("Title")}],
+              "action": [{"id": "child", "title": "c",
+                          "dynamicValue": [{"path": "action.action.description", "expression": cql("Title")}]}]})
+    careplan = run(p, {"Dose": Quantity(Decimal(5), "mg"), "Title": "given"})
+    dose = careplan["contained"][0]["action"][0]["action"][0]
+    assert dose["title"] == "given"
+    assert "title" not in contained(careplan, "request-dose")
+    assert dose["action"] == [{"id": "child", "title": "c", "description": "given"}]
+
+
+def test_a_related_action_may_be_a_later_action_and_concurrent_is_the_same_day() -> None:
+    p = plan({"id": "exam", "definitionCanonical": EXAM["url"],
+              "relatedAction": [{"actionId": "dose", "relationship": "before-start", "offsetDuration": {"value": 1, "code": "wk"}}]},
+             {"id": "dose", "definitionCanonical": EXAM["url"], "relatedAction": after(14)},
+             {"id": "same", "definitionCanonical": EXAM["url"],
+              "relatedAction": [{"actionId": "dose", "relationship": "concurrent"}]})
+    careplan = run(p, {})
+    days = {a["id"]: a["timingDateTime"] for a in careplan["contained"][0]["action"][0]["action"]}
+    assert days == {"exam": "2024-03-11", "dose": "2024-03-18", "same": "2024-03-18"}

@@ -24,7 +24,7 @@ from .fhirvalue import PathError, fhir_type_of, set_path, to_fhir
 Evaluate = Callable[[Mapping[str, Any]], Any]
 
 _DAYS_PER_UNIT = {"d": 1, "wk": 7}
-_RELATIONSHIP_SIGN = {"after-start": 1, "concurrent-with-start": 0, "before-start": -1}
+_RELATIONSHIP_SIGN = {"after-start": 1, "concurrent-with-start": 0, "concurrent": 0, "before-start": -1}
 
 #: R4 RequestGroup.action elements copied from PlanDefinition.action as they are.
 _COPIED = ("prefix", "title", "description", "textEquivalent", "priority", "code", "documentation", "type",
@@ -122,8 +122,44 @@ def _start_of(action: dict[str, Any], inherited: _dt.date, run: _Run) -> _dt.dat
     related = related_actions[0]
     anchor = run.starts.get(related["actionId"])
     if anchor is None:
-        raise ApplyError(f"action '{action_id}': relatedAction '{related['actionId']}' is not an earlier action")
+        raise ApplyError(f"action '{action_id}': relatedAction '{related['actionId']}' is not an action of the plan")
     return anchor + _dt.timedelta(days=_offset_days(related, action_id))
+
+
+def plan_starts(actions: list[dict[str, Any]], start: _dt.date) -> dict[str, _dt.date]:
+    """The first day of every action with an id, whatever the order of the actions their relatedAction names (a later
+    one, a nested one); a relatedAction cycle is refused, naming an action on it."""
+    parents: dict[str, tuple[dict[str, Any], str | None]] = {}
+
+    def index(children: list[dict[str, Any]], parent: str | None) -> None:
+        for child in children:
+            if child.get("id"):
+                parents[child["id"]] = (child, parent)
+            index(child.get("action", []), child.get("id") or parent)
+    index(actions, None)
+    starts: dict[str, _dt.date] = {}
+    visiting: set[str] = set()
+
+    def resolve(action_id: str) -> _dt.date:
+        if action_id in starts:
+            return starts[action_id]
+        if action_id not in parents:
+            raise ApplyError(f"relatedAction '{action_id}' is not an action of the plan")
+        if action_id in visiting:
+            raise ApplyError(f"action '{action_id}': its relatedAction start offsets form a cycle")
+        visiting.add(action_id)
+        action, parent = parents[action_id]
+        related = (action.get("relatedAction") or [None])[0]
+        if related is not None:
+            found = resolve(related["actionId"]) + _dt.timedelta(days=_offset_days(related, action_id))
+        else:
+            found = resolve(parent) if parent is not None else start
+        visiting.discard(action_id)
+        starts[action_id] = found
+        return found
+    for action_id in parents:
+        resolve(action_id)
+    return starts
 
 
 def _timing(action: dict[str, Any], start: _dt.date) -> dict[str, Any]:
@@ -191,6 +227,8 @@ def _request(ad: dict[str, Any], action: dict[str, Any], request_id: str, timing
             request["occurrenceDateTime"] = on_day
     for source in (ad, action):
         for dynamic in source.get("dynamicValue", []):
+            if source is action and dynamic["path"].startswith("action."):
+                continue
             value = run.evaluate(dynamic["expression"])
             try:
                 set_path(request, dynamic["path"], to_fhir(value), value_type=fhir_type_of(value))
@@ -213,8 +251,6 @@ def _hoist_contained(ad: dict[str, Any], request_id: str, run: _Run) -> dict[str
 def _apply_action(action: dict[str, Any], inherited: _dt.date, run: _Run) -> dict[str, Any] | None:
     start = _start_of(action, inherited, run)
     action_id = action.get("id")
-    if action_id:
-        run.starts[action_id] = start
     if not _applicable(action, run):
         return None
     out: dict[str, Any] = {k: action[k] for k in _COPIED if k in action}
@@ -235,13 +271,16 @@ def _apply_action(action: dict[str, Any], inherited: _dt.date, run: _Run) -> dic
         request_id = f"request-{action_id or len(run.contained)}"
         run.contained.append(_request(ad, action, request_id, out, run))
         out["resource"] = {"reference": f"#{request_id}"}
-    else:
-        for dynamic in action.get("dynamicValue", []):
-            path = dynamic["path"].removeprefix("action.")
-            try:
-                set_path(out, path, to_fhir(run.evaluate(dynamic["expression"])))
-            except PathError as e:
-                raise ApplyError(f"action '{action_id}': {e}") from None
+    for dynamic in action.get("dynamicValue", []):
+        path = dynamic["path"]
+        if definition and not path.startswith("action."):
+            continue
+        while path.startswith("action."):
+            path = path[len("action."):]
+        try:
+            set_path(out, path, to_fhir(run.evaluate(dynamic["expression"])))
+        except PathError as e:
+            raise ApplyError(f"action '{action_id}': {e}") from None
     children = [c for c in (_apply_action(a, start, run) for a in action.get("action", [])) if c is not None]
     if children:
         out["action"] = children
@@ -259,7 +298,7 @@ def apply_plan(
     start: _dt.date,
 ) -> dict[str, Any]:
     """The CarePlan (R4) that `$apply` of `plan` gives for `subject` with day 0 on `start`."""
-    run = _Run(evaluate, activities, subject, start)
+    run = _Run(evaluate, activities, subject, start, starts=plan_starts(plan.get("action", []), start))
     canonical = f"{plan['url']}|{plan['version']}" if plan.get("version") else plan["url"]
     actions = [a for a in (_apply_action(a, start, run) for a in plan.get("action", [])) if a is not None]
     group: dict[str, Any] = {"resourceType": "RequestGroup", "id": "request-group", "status": "draft",
