@@ -63,11 +63,13 @@ def evaluate_patient(
     context: EvaluationContext,
     expressions: list[str] | None = None,
 ) -> Evaluation:
-    """Evaluate the report's defines (or `expressions`) for one patient; refuse when day 0 is unknown."""
+    """Evaluate the report's defines (or day 0, the ignored list and `expressions` only) for one patient; refuse when
+    day 0 is unknown."""
     resources, problems = prepare(patient.resources, str(patient.patient.get("id")), context.data_problem_url)
     patient = replace(patient, resources=tuple(resources), problems=tuple(problems))
     data = PatientData.from_resources(resources)
-    wanted = [DAY_0, IGNORED, *context.report_defines.values(), *EXTRAS.values(), *(expressions or [])]
+    named = [*context.report_defines.values(), *EXTRAS.values()] if expressions is None else expressions
+    wanted = [DAY_0, IGNORED, *named]
     results = context.engine.evaluate(
         context.library, data=data, parameters=parameters(start, as_of), now=request_time(as_of),
         terminology=context.terminology, expressions=list(dict.fromkeys(wanted)),
