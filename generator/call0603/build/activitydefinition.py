@@ -21,6 +21,8 @@ CRMI_SHAREABLE_ACTIVITY = "http://hl7.org/fhir/uv/crmi/StructureDefinition/crmi-
 CPG_MEDICATION_REQUEST = "http://hl7.org/fhir/uv/cpg/StructureDefinition/cpg-medicationrequest"
 CPG_SERVICE_REQUEST = "http://hl7.org/fhir/uv/cpg/StructureDefinition/cpg-servicerequest"
 CPG_ACTIVITY_TYPE = "http://hl7.org/fhir/uv/cpg/CodeSystem/cpg-activity-type-cs"
+#: The activity type `cpg-servicerequestactivity` requires in `code` (a pattern): order a service.
+ORDER_SERVICE = {"system": CPG_ACTIVITY_TYPE, "code": "order-service", "display": "Order a service"}
 DOSE_RATE_TYPE = "http://terminology.hl7.org/CodeSystem/dose-rate-type"
 
 #: Where the ordered dose goes in the MedicationRequest $apply creates: doseAndRate[1] is the `ordered` entry.
@@ -207,7 +209,7 @@ def marrow_activity(guideline: Guideline) -> dict[str, Any]:
         "Bone marrow aspiration with a morphological lymphoblast count, classified M1/M2/M3, on study days "
         + ", ".join(str(e.day) for e in exams) + f" ({cite_text(exams[0].cite.section, exams[0].cite.quote)}).",
         activity_profile=SERVICE_REQUEST_ACTIVITY, kind="ServiceRequest", request_profile=CPG_SERVICE_REQUEST,
-        code={"coding": [_coding(procedure)], "text": "Bone marrow examination"}, name="CALL0603MarrowExam",
+        code={"coding": [ORDER_SERVICE, _coding(procedure)], "text": "Bone marrow examination"}, name="CALL0603MarrowExam",
     )
 
 

@@ -60,7 +60,8 @@ def value_set(guideline: Guideline, vs: ValueSetDef) -> dict[str, Any]:
         "timestamp": f"{guideline.package.date}T00:00:00Z",
         "total": len(vs.codes),
         "contains": [
-            {"system": c.system, **({"version": version} if c.system in own else {}), "code": c.code, "display": c.display}
+            {"system": c.system, "version": version if c.system in own else guideline.terminology.version_of(c.system),
+             "code": c.code, "display": c.display}
             for c in vs.codes
         ],
     }

@@ -4,6 +4,10 @@
 - `medplum R4`: @medplum/core `validateResource` against the R4 StructureDefinitions, plus every `code` element
   with a required binding checked against its R4 ValueSet (tools/medplum-validate.mjs).
 - `profiles`: every resource claims the profiles it is built to (CPG / CRMI / CQL IG).
+- `profile conformance`: every resource against every profile it claims in `meta.profile` (CPG 2.0.0, CRMI 1.0.0,
+  CQL IG 1.0.0): snapshots from fhir-snapshot-generator over an offline package cache, @medplum/core
+  `validateResource` with the profile (tools/profile-validate.mjs); its count is of (resource, profile) checks, and a
+  warning fails it as an error does.
 - `canonicals`: every canonical reference under the package's base resolves to a resource in the package; any
   other is a declared external (FHIRHelpers, the external code systems).
 - `cql identifiers`: every `text/cql-identifier` expression names a define in its Library's ELM.
@@ -16,7 +20,7 @@ import base64
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, Union
 
 CQL_LIBRARY = "http://hl7.org/fhir/uv/cql/StructureDefinition/cql-library"
 EXPECTED_PROFILES: dict[str, tuple[str, ...]] = {
@@ -50,9 +54,11 @@ class Finding:
     resource: str
     path: str
     message: str
+    severity: str = "error"
 
     def __str__(self) -> str:
-        return f"{self.resource} {self.path}: {self.message}"
+        label = "" if self.severity == "error" else f"[{self.severity}] "
+        return f"{self.resource} {self.path}: {label}{self.message}"
 
 
 @dataclass(frozen=True)
@@ -65,8 +71,18 @@ class Report:
 
     @property
     def ok(self) -> bool:
-        """True when the validator found nothing."""
+        """True when the validator found nothing (no error and no warning)."""
         return not self.findings
+
+    @property
+    def errors(self) -> int:
+        """How many findings are errors."""
+        return sum(1 for f in self.findings if f.severity == "error")
+
+    @property
+    def warnings(self) -> int:
+        """How many findings are warnings."""
+        return sum(1 for f in self.findings if f.severity == "warning")
 
 
 @dataclass(frozen=True)
@@ -105,6 +121,34 @@ def check_medplum(resources: Sequence[Mapping[str, Any]], context: PackageContex
 
     answers = run_json("medplum-validate.mjs", {"resources": list(resources)}, timeout=300)
     return [Finding(f"{a['resourceType']}/{a['id']}", e["path"], e["message"]) for a in answers for e in a["errors"]]
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A validator's findings with how many checks it made, when that is not one per resource."""
+
+    findings: list[Finding]
+    checks: int
+
+
+def check_profile_conformance(resources: Sequence[Mapping[str, Any]], context: PackageContext) -> Checked:
+    """Validate each resource against every profile it claims (one node process, offline package cache)."""
+    from .. import paths
+    from ..node import run_json
+
+    request = {
+        "resources": list(resources),
+        "cache": str(paths.TOOLS / ".fhir-cache"),
+        "igPackages": str(paths.TOOLS / "fhir-packages" / "ig-packages.tgz"),
+    }
+    answer = run_json("profile-validate.mjs", request, timeout=600)
+    found: list[Finding] = []
+    for result in answer["results"]:
+        where = f"{result['resourceType']}/{result['id']}"
+        profile = result["profile"].rsplit("/", 1)[-1]
+        for severity in ("error", "warning"):
+            found += [Finding(where, e["path"], f"{profile}: {e['message']}", severity) for e in result[f"{severity}s"]]
+    return Checked(found, answer["checks"])
 
 
 def _profile_key(resource: Mapping[str, Any]) -> str:
@@ -250,13 +294,14 @@ def check_value_set_codes(resources: Sequence[Mapping[str, Any]], context: Packa
     return found
 
 
-Check = Callable[[Sequence[Mapping[str, Any]], PackageContext], list[Finding]]
+Check = Callable[[Sequence[Mapping[str, Any]], PackageContext], Union[list[Finding], Checked]]
 
 #: Every validator, in the order the table shows them.
 VALIDATORS: tuple[tuple[str, Check], ...] = (
     ("fhir.resources R4B", check_r4b),
     ("medplum R4", check_medplum),
     ("profiles", check_profiles),
+    ("profile conformance", check_profile_conformance),
     ("canonicals", check_canonicals),
     ("cql identifiers", check_cql_identifiers),
     ("value set codes", check_value_set_codes),
@@ -266,21 +311,27 @@ VALIDATORS: tuple[tuple[str, Check], ...] = (
 def validate(resources: Sequence[Mapping[str, Any]], context: PackageContext, *, only: Iterable[str] | None = None) -> list[Report]:
     """Run every validator (or those named in `only`) over the resources."""
     wanted = set(only) if only is not None else None
-    return [
-        Report(name, len(resources), tuple(check(resources, context)))
-        for name, check in VALIDATORS
-        if wanted is None or name in wanted
-    ]
+    reports = []
+    for name, check in VALIDATORS:
+        if wanted is not None and name not in wanted:
+            continue
+        result = check(resources, context)
+        if isinstance(result, Checked):
+            reports.append(Report(name, result.checks, tuple(result.findings)))
+        else:
+            reports.append(Report(name, len(resources), tuple(result)))
+    return reports
 
 
 def report_table(reports: Sequence[Report]) -> Any:
-    """The reports as a rich Table: validator, resources checked, errors, first error."""
+    """The reports as a rich Table: validator, checks made, errors, warnings, first finding."""
     from rich.table import Table
 
     table = Table(title="call0603 package validation")
-    for column in ("validator", "resources", "errors", "first error"):
+    for column in ("validator", "checks", "errors", "warnings", "first finding"):
         table.add_column(column)
     for r in reports:
         first = str(r.findings[0]) if r.findings else ""
-        table.add_row(r.validator, str(r.checked), f"[green]0[/green]" if r.ok else f"[red]{len(r.findings)}[/red]", first)
+        count = lambda n: f"[green]0[/green]" if n == 0 else f"[red]{n}[/red]"  # noqa: E731
+        table.add_row(r.validator, str(r.checked), count(r.errors), count(r.warnings), first)
     return table

@@ -179,6 +179,7 @@ def _terminology(canonical: str, raw: Mapping[str, Any]) -> Terminology:
 
     return Terminology(
         systems=MappingProxyType(uris),
+        system_versions=MappingProxyType({systems[name]: version for name, version in raw["system_versions"].items()}),
         substances=MappingProxyType({
             k: Substance(
                 k,
