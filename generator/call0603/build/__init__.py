@@ -1,7 +1,7 @@
 """Generators: guideline/ → CQL, ELM and the FHIR R4 artifacts of the package, and where they are written.
 
 `build_resources(guideline)` makes every resource; `build_files(guideline)` adds the transaction Bundle and the
-NPM package and maps everything to its repository path (see `write.py` for the layout). Both are pure: the
+NPM package (which also carries the guideline document, `package/other/guideline.json`, for evaluation) and maps everything to its repository path (see `write.py` for the layout). Both are pure: the
 same guideline gives byte-identical files on every run (fixed date from guideline/, sorted keys, stable ids).
 """
 
@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..guideline.document import PACKAGE_PATH as GUIDELINE_DOCUMENT
+from ..guideline.document import document_json
 from ..guideline.model import Guideline
 from .activitydefinition import build_activity_definitions
 from .bundle import build_transaction_bundle
@@ -69,7 +71,9 @@ def build_package(guideline: Guideline) -> BuiltPackage:
     p = guideline.package
     resources = build_resources(guideline)
     bundle = build_transaction_bundle(resources, bundle_id=p.id, canonical=p.canonical, timestamp=f"{p.date}T00:00:00Z")
-    tgz = build_tgz(package_files(manifest(guideline), resources), mtime_date=p.date)
+    contents = package_files(manifest(guideline), resources)
+    contents[GUIDELINE_DOCUMENT] = document_json(guideline.document)
+    tgz = build_tgz(contents, mtime_date=p.date)
     from .library import compile_fhirhelpers
 
     files = artifact_files(resources, bundle=bundle, package_name=f"{p.npm_name}-{p.version}", package_tgz=tgz,

@@ -14,7 +14,9 @@ from .validate import report_table, validate
 from .write import FOLDERS, resource_path, write_files
 
 GUIDELINE_OPTION = typer.Option(paths.GUIDELINE, "--guideline", help="The guideline folder to build from.", file_okay=False)
-ROOT_OPTION = typer.Option(paths.REPO, "--root", help="The repository root the artifacts are written to or checked in.", file_okay=False)
+ROOT_OPTION = typer.Option(paths.REPO, "--root", help="The repository root the artifacts are checked in.", file_okay=False)
+OUT_OPTION = typer.Option(paths.REPO, "--out", "--root", file_okay=False,
+                          help="Where the artifacts are written or checked (default: the repository); `assess --package` reads such a folder.")
 
 
 def _load(guideline: Path):  # noqa: ANN202 - returns the typed Guideline
@@ -31,7 +33,7 @@ def _load(guideline: Path):  # noqa: ANN202 - returns the typed Guideline
 def build(
     check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 and list the files that differ from a fresh build."),
     guideline: Path = GUIDELINE_OPTION,
-    root: Path = ROOT_OPTION,
+    root: Path = OUT_OPTION,
 ) -> None:
     """Generate every artifact from guideline/: PlanDefinition, ActivityDefinitions, Library, terminology, Bundle, NPM package."""
     from . import build_package

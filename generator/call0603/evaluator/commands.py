@@ -15,7 +15,7 @@ from typing import Any, Callable, Optional
 import typer
 
 from .apply import ApplyError
-from .context import PackageError
+from ..artifacts import PackageError
 
 REFUSED = 2
 FAILED = 1
@@ -24,6 +24,8 @@ INPUT_HELP = "A FHIR Bundle (collection, transaction, batch, searchset) or a fol
 SUBJECT_HELP = "The Patient id (needed when INPUT holds more than one Patient)."
 START_HELP = "Day 0 of reinduction, YYYY-MM-DD (default: the start of the patient's CarePlan for this package)."
 AS_OF_HELP = "The evaluation date, YYYY-MM-DD: data after it is not seen (default: today)."
+PACKAGE_HELP = ("The built package to evaluate: a FHIR NPM package (.tgz), its unpacked folder, or a folder written by "
+                "`call0603 build --out DIR` (default: the package installed with call0603).")
 STRICT_HELP = "Refuse the input when any resource is unusable (bad unit, no value, bad date) instead of ignoring it."
 
 
@@ -60,6 +62,7 @@ def apply_command(
     as_of: Optional[str] = typer.Option(None, "--as-of", help=AS_OF_HELP),
     out: Optional[Path] = typer.Option(None, "--out", help="Write the CarePlan here instead of stdout."),
     strict: bool = typer.Option(False, "--strict", help=STRICT_HELP),
+    package: Optional[Path] = typer.Option(None, "--package", help=PACKAGE_HELP),
 ) -> None:
     """PlanDefinition $apply for one patient: an R4 CarePlan with its RequestGroup and requests."""
 
@@ -70,7 +73,7 @@ def apply_command(
 
         day0, when = _dates(input, start, as_of)
         patient = load_patient(input, subject)
-        return careplan_for(patient, start=day0, as_of=when, context=load_context(), strict=strict)
+        return careplan_for(patient, start=day0, as_of=when, context=load_context(package), strict=strict)
 
     careplan = _run(work)
     if out is None:
@@ -87,6 +90,7 @@ def assess_command(
     as_json: bool = typer.Option(False, "--json", help="Print the assessment report as JSON (assessment-report.md)."),
     explain: bool = typer.Option(False, "--explain", help="Add the decision trace: defines, inputs, thresholds, ignored."),
     strict: bool = typer.Option(False, "--strict", help=STRICT_HELP),
+    package: Optional[Path] = typer.Option(None, "--package", help=PACKAGE_HELP),
 ) -> None:
     """The assessment report for one patient: every decision with its reason and evidence."""
 
@@ -97,7 +101,7 @@ def assess_command(
         from .inputs import load_patient
 
         day0, when = _dates(input, start, as_of)
-        context = load_context()
+        context = load_context(package)
         evaluation = evaluate_patient(load_patient(input, subject), start=day0, as_of=when, context=context)
         if strict:
             refuse_errors(evaluation)
