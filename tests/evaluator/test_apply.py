@@ -146,3 +146,12 @@ def test_choice_elements_take_the_json_name_of_the_value_type_and_unknown_elemen
         set_path(request, "dosageInstruction[0].doseAndRate[0].dose", "ten", value_type="string")
     with pytest.raises(PathError, match="MedicationRequest has no element 'dosage'"):
         set_path(request, "dosage[0].text", "x", value_type="string")
+
+
+def test_a_service_request_orders_the_service_not_the_activity_type() -> None:
+    from call0603.evaluator.apply import CPG_ACTIVITY_TYPE, ApplyError, service_code
+
+    typed = {"coding": [{"system": CPG_ACTIVITY_TYPE, "code": "order-service"}, {"system": "http://loinc.org", "code": "48807-2"}], "text": "Marrow"}
+    assert service_code({"id": "x", "code": typed}) == {"coding": [{"system": "http://loinc.org", "code": "48807-2"}], "text": "Marrow"}
+    with pytest.raises(ApplyError, match="only the activity type"):
+        service_code({"id": "x", "code": {"coding": [{"system": CPG_ACTIVITY_TYPE, "code": "order-service"}]}})
