@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from call0603.build.text import withholding
 from call0603.build.activitydefinition import (
     MEDICATION_REQUEST_ACTIVITY,
     ORDERED_DOSE_PATH,
@@ -84,7 +85,8 @@ def test_prednisolone_is_daily_for_the_whole_window(guideline: Guideline, activi
 
 def test_idarubicin_hold_is_do_not_perform_with_the_rationale(guideline: Guideline, activities: dict[str, dict]) -> None:
     hold = activities[activity_id("idarubicin-hold")]
-    rationale = " ".join(guideline.regimen.withholding.rationale.split())
+    rationale = withholding(guideline)
+    assert "below 500/uL" in rationale and "below 50,000/uL" in rationale and "study day 14 or 21" in rationale
     assert hold["doNotPerform"] is True and hold["kind"] == "MedicationRequest"
     assert _codes(hold["productCodeableConcept"]) == _codes(activities[activity_id("idarubicin")]["productCodeableConcept"])
     assert hold["usage"] == rationale and rationale in hold["description"]
@@ -110,7 +112,8 @@ def test_marrow_exam_is_a_service_request_activity(guideline: Guideline, activit
     exam = activities[activity_id("marrow-exam")]
     procedure = guideline.terminology.procedures["marrow-exam"]
     assert exam["kind"] == "ServiceRequest" and SERVICE_REQUEST_ACTIVITY in exam["meta"]["profile"]
-    assert _codes(exam["code"]) == {(procedure.system, procedure.code)}
+    # cpg-servicerequestactivity requires the activity type (a pattern on code) beside the service's own code
+    assert _codes(exam["code"]) == {(procedure.system, procedure.code), ("http://hl7.org/fhir/uv/cpg/CodeSystem/cpg-activity-type-cs", "order-service")}
     assert exam["doNotPerform"] is False
 
 

@@ -8,6 +8,7 @@ from typing import Iterator
 
 import pytest
 
+from call0603.build.text import withholding
 from call0603.build.activitydefinition import ORDERED_DOSE_PATH, activity_canonical
 from call0603.build.metadata import CQF_KNOWLEDGE_CAPABILITY
 from call0603.build.plandefinition import COMPUTABLE_PLAN, CRMI_SHAREABLE_PLAN, MESSAGE_PATH, ROOT_ACTION, build_plan_definition
@@ -107,7 +108,7 @@ def test_idarubicin_give_or_withhold_by_library_decision(guideline: Guideline, p
         (group,) = [a for a in actions(plan["action"]) if a["id"] == f"idarubicin-day-{entry.day}"]
         assert group["selectionBehavior"] == "at-most-one" and entry.decision_define in group["description"]
     (hold14,) = [a for a in actions(plan["action"]) if a["id"] == "idarubicin-day-14-withhold"]
-    assert hold14["reason"][0]["text"] == " ".join(rule.rationale.split())
+    assert hold14["reason"][0]["text"] == withholding(guideline)
     assert [d.day for d in rule.decisions if d.conditional] == [14, 21]
 
 

@@ -15,6 +15,7 @@ from ..guideline.document import document_json
 from ..guideline.model import Guideline
 from .activitydefinition import build_activity_definitions
 from .bundle import build_transaction_bundle
+from .narrative import with_narrative
 from .npm import PackageManifest, build_tgz, package_files
 from .plandefinition import build_plan_definition
 from .validate import PackageContext
@@ -46,6 +47,7 @@ def build_resources(guideline: Guideline) -> list[dict[str, Any]]:
     resources = [*build_terminology(guideline), *build_library_resources(guideline)]
     resources += build_activity_definitions(guideline)
     resources.append(build_plan_definition(guideline))
+    resources = [with_narrative(r, guideline) for r in resources]
     return sorted(resources, key=lambda r: (r["resourceType"], r["id"]))
 
 

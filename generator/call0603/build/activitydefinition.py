@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..guideline.model import Agent, Coding, Guideline, IntrathecalRegimen, PackageInfo, Substance
-from .metadata import UCUM, canonical_url, cite_text, cql_expression, days, json_number, library_reference, shareable
+from . import text
+from .metadata import UCUM, canonical_url, cql_expression, days, json_number, library_reference, shareable
 
 MEDICATION_REQUEST_ACTIVITY = "http://hl7.org/fhir/uv/cpg/StructureDefinition/cpg-medicationrequestactivity"
 SERVICE_REQUEST_ACTIVITY = "http://hl7.org/fhir/uv/cpg/StructureDefinition/cpg-servicerequestactivity"
@@ -28,9 +29,7 @@ DOSE_RATE_TYPE = "http://terminology.hl7.org/CodeSystem/dose-rate-type"
 #: Where the ordered dose goes in the MedicationRequest $apply creates: doseAndRate[1] is the `ordered` entry.
 ORDERED_DOSE_PATH = "dosageInstruction[0].doseAndRate[1].dose"
 
-#: How a UCUM unit reads for people, and how a route reads in a dose line.
-UNIT_DISPLAY = {"mg/m2": "mg/m2", "[iU]/m2": "IU/m2"}
-ROUTE_WORDS = {"oral": "orally", "intravenous": "IV", "intramuscular": "IM", "intrathecal": "intrathecally"}
+UNIT_DISPLAY = text.UNIT_DISPLAY
 MARROW_EXAM = "marrow-exam"
 DECISION_NEEDED = "decision-needed"
 
@@ -68,20 +67,6 @@ def route_concept(route: Coding) -> dict[str, Any]:
     return {"coding": [_coding(route)], "text": route.display}
 
 
-def dose_line(agent: Agent) -> str:
-    """`Idarubicin 10 mg/m2 IV`: the protocol dose as a clinician reads it."""
-    per_day = "/day" if agent.dose.per_day else ""
-    amount = f"{json_number(agent.dose.value):,}"
-    return f"{agent.title} {amount} {UNIT_DISPLAY.get(agent.dose.unit, agent.dose.unit)}{per_day} {ROUTE_WORDS.get(agent.route_id, agent.route_id)}"
-
-
-def schedule_line(agent_days: tuple[int, ...], daily: bool) -> str:
-    """`study days 0, 7, 14, 21` or `daily, study days 0-27`."""
-    if daily:
-        return f"daily, study days {agent_days[0]}-{agent_days[-1]}"
-    return "study days " + ", ".join(str(d) for d in agent_days)
-
-
 def daily_timing(agent: Agent) -> dict[str, Any]:
     """Once a day for the length of the daily window (the dose is per day)."""
     assert agent.daily is not None
@@ -95,7 +80,7 @@ def _dose_rate(code: str, display: str) -> dict[str, Any]:
 def _dosage(agent: Agent) -> dict[str, Any]:
     dosage: dict[str, Any] = {
         "sequence": 1,
-        "text": f"{dose_line(agent)}; the ordered dose is the protocol dose times the body surface area (BSA).",
+        "text": f"{text.dose_line(agent)}; the ordered dose is the protocol dose times the body surface area (BSA).",
         "route": route_concept(agent.route),
         "doseAndRate": [
             {
@@ -147,8 +132,8 @@ def _medication_base(package: PackageInfo, local: str, title: str, description: 
 def agent_activity(package: PackageInfo, agent: Agent) -> dict[str, Any]:
     """The MedicationRequest activity of one systemic agent, with its calculated and ordered dose."""
     description = (
-        f"{dose_line(agent)}, {schedule_line(agent.days, agent.daily is not None)}, in CALL-0603 reinduction "
-        f"({cite_text(agent.cite.section, agent.cite.quote)})."
+        f"{text.dose_line(agent)}, {text.study_days(agent.days, agent.daily is not None)}, in {package.plan_definition_title}. "
+        f"{text.source(agent.cite)}"
     )
     resource = _medication_base(package, agent.id, f"{agent.title} ({agent.route_id})", description)
     resource.update({
@@ -164,7 +149,7 @@ def hold_activity(guideline: Guideline) -> dict[str, Any]:
     """The explicit do-not-give activity of the withholding rule (idarubicin), carrying its rationale."""
     rule = guideline.regimen.withholding
     agent = guideline.regimen.agent(rule.agent)
-    rationale = " ".join(rule.rationale.split())
+    rationale = text.withholding(guideline)
     resource = _medication_base(
         guideline.package, hold_id(agent.id), f"Withhold {agent.title.lower()}",
         f"Do not give {agent.title.lower()}. {rationale}",
@@ -173,7 +158,7 @@ def hold_activity(guideline: Guideline) -> dict[str, Any]:
         "doNotPerform": True,
         "productCodeableConcept": substance_concept(agent.substance),
         "usage": rationale,
-        "purpose": cite_text(rule.cite.section, rule.cite.quote),
+        "purpose": text.source(rule.cite),
         "dosage": [{"sequence": 1, "text": f"Not given. {rationale}", "route": route_concept(agent.route)}],
     })
     return resource
@@ -183,8 +168,8 @@ def intrathecal_activity(package: PackageInfo, regimen: IntrathecalRegimen, dose
     """One intrathecal regimen as a contained combination Medication; no dose (the paper states none)."""
     medication_id = f"{regimen.id}-medication"
     description = (
-        f"{regimen.title}, {schedule_line(regimen.days, False)}, for CNS-{regimen.cns_status} patients; "
-        f"dose {dose_note}. ({cite_text(regimen.cite.section, regimen.cite.quote)})"
+        f"{regimen.title}, {text.study_days(regimen.days)}, for CNS-{regimen.cns_status} patients; "
+        f"dose {dose_note}. {text.source(regimen.cite)}"
     )
     resource = _medication_base(package, regimen.id, regimen.title, description)
     resource.update({
@@ -206,8 +191,8 @@ def marrow_activity(guideline: Guideline) -> dict[str, Any]:
     procedure = guideline.terminology.procedures[MARROW_EXAM]
     return _activity_base(
         guideline.package, MARROW_EXAM, "Bone marrow examination (morphology)",
-        "Bone marrow aspiration with a morphological lymphoblast count, classified M1/M2/M3, on study days "
-        + ", ".join(str(e.day) for e in exams) + f" ({cite_text(exams[0].cite.section, exams[0].cite.quote)}).",
+        "Bone marrow aspiration with a morphological lymphoblast count, classified M1/M2/M3, on "
+        + text.study_days(tuple(e.day for e in exams)) + f". {text.source(exams[0].cite)}",
         activity_profile=SERVICE_REQUEST_ACTIVITY, kind="ServiceRequest", request_profile=CPG_SERVICE_REQUEST,
         code={"coding": [ORDER_SERVICE, _coding(procedure)], "text": "Bone marrow examination"}, name="CALL0603MarrowExam",
     )

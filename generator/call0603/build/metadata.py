@@ -72,8 +72,3 @@ def days(value: int) -> dict[str, Any]:
 def cql_expression(package: PackageInfo, define: str) -> dict[str, Any]:
     """An Expression naming one define of the package Library (`text/cql-identifier` with `reference` set)."""
     return {"language": CQL_IDENTIFIER, "expression": define, "reference": library_reference(package)}
-
-
-def cite_text(section: str, quote: str | None) -> str:
-    """`Section: "quote"` (or the section alone): where a rule comes from in the paper."""
-    return f"{section}: \"{quote}\"" if quote else section

@@ -12,8 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..guideline.model import Agent, Guideline, IdarubicinDay, PackageInfo
+from . import text
 from .activitydefinition import DECISION_NEEDED, MARROW_EXAM, ORDERED_DOSE_PATH, activity_canonical, daily_timing, hold_id
-from .metadata import cite_text, cql_expression, days, library_reference, shareable
+from .metadata import cql_expression, days, library_reference, shareable
 
 COMPUTABLE_PLAN = "http://hl7.org/fhir/uv/cpg/StructureDefinition/cpg-computableplandefinition"
 CRMI_SHAREABLE_PLAN = "http://hl7.org/fhir/uv/crmi/StructureDefinition/crmi-shareableplandefinition"
@@ -44,6 +45,7 @@ def _dose_action(package: PackageInfo, agent: Agent, day: int, define: str) -> d
     return {
         "id": f"{agent.id}-day-{day}",
         "title": f"{agent.title}, study day {day}",
+        "description": f"{text.dose_line(agent)} x BSA on study day {day}.",
         "relatedAction": on_day(day),
         "definitionCanonical": activity_canonical(package, agent.id),
         "dynamicValue": _ordered_dose(package, define),
@@ -61,10 +63,8 @@ def _decided_dose(guideline: Guideline, agent: Agent, entry: IdarubicinDay) -> d
     day's reason (`reasonCode.text`); an undecided day (indeterminate, or pending until the day) is an action of
     its own whose description is the reason, so it is never silently missing from the plan.
     """
-    package, rule = guideline.package, guideline.regimen.withholding
-    rationale = " ".join(rule.rationale.split()) if entry.conditional else (
-        f"Study day {entry.day} has no count rule: {agent.title.lower()} is withheld only on or after a recorded date of death."
-    )
+    package = guideline.package
+    rationale = text.day_rule(guideline, entry)
     day = entry.day
     supporting = _dynamic(package, "supportingInformation", entry.supporting_define)
     give = _dose_action(package, agent, day, entry.dose_define)
@@ -96,11 +96,11 @@ def _decided_dose(guideline: Guideline, agent: Agent, entry: IdarubicinDay) -> d
 
 def _agent_action(guideline: Guideline, agent: Agent) -> dict[str, Any]:
     package = guideline.package
-    source = cite_text(agent.cite.section, agent.cite.quote)
+    source = f"{text.dose_line(agent)} x BSA, {text.study_days(agent.days, agent.daily is not None)}. {text.source(agent.cite)}"
     if agent.daily is not None:
         return {
             "id": agent.id,
-            "title": f"{agent.title}, daily, study days {agent.daily.first}-{agent.daily.last}",
+            "title": f"{agent.title}, {text.study_days(agent.days, True)}",
             "description": source,
             "relatedAction": on_day(agent.daily.first),
             "timingTiming": daily_timing(agent),
@@ -112,8 +112,7 @@ def _agent_action(guideline: Guideline, agent: Agent) -> dict[str, Any]:
         children = [_decided_dose(guideline, agent, rule.day(d)) for d in agent.days]
     else:
         children = [_dose_action(package, agent, d, agent.ordered_dose_define) for d in agent.days]
-    title = f"{agent.title}, study days " + ", ".join(str(d) for d in agent.days)
-    return _group(agent.id, title, children, description=source)
+    return _group(agent.id, f"{agent.title}, {text.study_days(agent.days)}", children, description=source)
 
 
 def _intrathecal_action(guideline: Guideline) -> dict[str, Any]:
@@ -130,7 +129,7 @@ def _intrathecal_action(guideline: Guideline) -> dict[str, Any]:
                 }
                 for day in r.days
             ],
-            description=f"{cite_text(r.cite.section, r.cite.quote)}; dose {it.dose_note}.",
+            description=f"{r.title} on {text.study_days(r.days)} when CNS status is {r.cns_status}; dose {it.dose_note}. {text.source(r.cite)}",
             condition=_applicability(package, r.condition_define),
         )
         for r in it.regimens
@@ -157,7 +156,7 @@ def _marrow_action(guideline: Guideline) -> dict[str, Any]:
         action: dict[str, Any] = {
             "id": exam.id,
             "title": f"Bone marrow examination, study day {exam.day}",
-            "description": cite_text(exam.cite.section, exam.cite.quote),
+            "description": f"{text.marrow_condition(guideline, exam)} {text.source(exam.cite)}",
             "relatedAction": on_day(exam.day),
             "definitionCanonical": activity_canonical(package, MARROW_EXAM),
         }
@@ -176,11 +175,13 @@ def build_plan_definition(guideline: Guideline) -> dict[str, Any]:
     )
     children = [_agent_action(guideline, agent) for agent in guideline.regimen.agents]
     children += [_intrathecal_action(guideline), _marrow_action(guideline)]
+    last = max(max(a.days) for a in guideline.regimen.agents)
+    last = max([last, *(max(r.days) for r in guideline.regimen.intrathecal.regimens), *(m.day for m in guideline.regimen.marrow_exams)])
     resource.update({
         "type": {"coding": [{"system": PLAN_TYPE, "code": "clinical-protocol", "display": "Clinical Protocol"}]},
         "library": [library_reference(package)],
         "action": [_group(
-            ROOT_ACTION, package.plan_definition_title, children,
+            ROOT_ACTION, f"{package.plan_definition_title}, study days 0-{last}", children,
             description="Study day 0 is the first day of reinduction; each action's date is the start date plus its offset in days.",
         )],
     })

@@ -124,7 +124,6 @@ class Withholding:
     override_days: tuple[int, ...]
     scope: str
     decisions: tuple[IdarubicinDay, ...]
-    rationale: str
     cite: Citation
 
     def day(self, day: int) -> IdarubicinDay:
