@@ -10,7 +10,11 @@ from . import __version__
 
 app = typer.Typer(
     name="call0603",
-    help="CALL-0603 reinduction (first marrow relapse of childhood ALL) as a computable FHIR R4 / CQL package.",
+    help=(
+        "CALL-0603 reinduction (first marrow relapse of childhood ALL) as a computable FHIR R4 / CQL package. "
+        "The rules: docs/rules.md; the input contract: docs/input-contract.md; the report: docs/report-format.md "
+        "(in the repository and the source distribution)."
+    ),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,

@@ -71,3 +71,17 @@ def test_unknown_ids_and_bad_bodies_are_refused(fhir_server: Any, imported) -> N
     assert status == 404 and outcome["resourceType"] == "OperationOutcome"
     status, outcome = fhir_server.request("POST", "", {"resourceType": "Patient"})
     assert status == 400 and outcome["resourceType"] == "OperationOutcome"
+
+
+def test_what_the_server_stores_passes_every_claimed_profile(fhir_server: Any, imported) -> None:  # noqa: ANN001
+    """The resources as the server answers them (its meta added) still conform to the profiles they claim."""
+    from call0603.build.validate import PackageContext, validate
+
+    stored = []
+    for entry in imported[2]["entry"]:
+        status, resource = fhir_server.request("GET", entry["request"]["url"])
+        assert status == 200 and resource["meta"]["profile"] == entry["resource"]["meta"]["profile"]
+        stored.append(resource)
+    (report,) = validate(stored, PackageContext(canonical=""), only=["profile conformance"])
+    assert report.checked == sum(len(r["meta"]["profile"]) for r in stored) > len(stored)
+    assert [str(f) for f in report.findings] == []

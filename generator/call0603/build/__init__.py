@@ -16,6 +16,7 @@ from ..guideline.model import Guideline
 from .activitydefinition import build_activity_definitions
 from .bundle import build_transaction_bundle
 from .narrative import with_narrative
+from .rules_doc import RULES_DOC, render_rules
 from .npm import PackageManifest, build_tgz, package_files
 from .plandefinition import build_plan_definition
 from .validate import PackageContext
@@ -79,5 +80,6 @@ def build_package(guideline: Guideline) -> BuiltPackage:
     from .library import compile_fhirhelpers
 
     files = artifact_files(resources, bundle=bundle, package_name=f"{p.npm_name}-{p.version}", package_tgz=tgz,
-                           fhirhelpers_elm=compile_fhirhelpers(guideline).elm)
+                           fhirhelpers_elm=compile_fhirhelpers(guideline).elm,
+                           docs={RULES_DOC: render_rules(guideline)})
     return BuiltPackage(tuple(resources), files, package_context(guideline))

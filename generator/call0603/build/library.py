@@ -27,7 +27,7 @@ LIBRARY_PROFILES: tuple[str, ...] = (
 )
 LIBRARY_TYPE = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/library-type", "code": "logic-library"}]}
 
-#: The elements the package reads of each resource type (dataRequirement.mustSupport), per input-contract.md.
+#: The elements the package reads of each resource type (dataRequirement.mustSupport), per docs/input-contract.md.
 MUST_SUPPORT: dict[str, tuple[str, ...]] = {
     "Observation": ("code", "status", "effective", "value", "referenceRange"),
     "Condition": ("code", "clinicalStatus", "verificationStatus", "onset", "recordedDate", "bodySite"),

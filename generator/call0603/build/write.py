@@ -4,6 +4,7 @@ Layout (repository-relative):
 - `plandefinitions/`: the PlanDefinition and its ActivityDefinitions (`<ResourceType>-<id>.json`).
 - `library/`: the Library, the CodeSystems and ValueSets (`<ResourceType>-<id>.json`), plus the Library's CQL and
   ELM decoded for review (`Library-<id>.cql`, `Library-<id>.elm.json`; the Library resource is what counts).
+- `docs/rules.md`: the clinical rules page, generated from guideline/.
 - `release/`: the transaction Bundle (`Bundle-<id>.json`) and the FHIR NPM package (`<npm name>-<version>.tgz`).
 - `generator/call0603/build/cql/FHIRHelpers-4.0.1.elm.json`: the ELM of the project's FHIRHelpers, beside its CQL.
   Not part of the package (which declares the official FHIRHelpers as a dependency): the built-in evaluator runs
@@ -38,6 +39,7 @@ GENERATED = {
     "library": re.compile(r"^(Library|CodeSystem|ValueSet)-[A-Za-z0-9.\-]+\.(json|cql)$"),
     RELEASE: re.compile(r"^(Bundle-[A-Za-z0-9.\-]+\.json|[A-Za-z0-9.\-]+\.tgz)$"),
     SUPPORT: re.compile(r"^FHIRHelpers-[0-9.]+\.elm\.json$"),
+    "docs": re.compile(r"^rules\.md$"),
 }
 
 
@@ -76,9 +78,11 @@ def artifact_files(
     package_name: str,
     package_tgz: bytes,
     fhirhelpers_elm: Mapping[str, Any],
+    docs: Mapping[str, str] | None = None,
 ) -> dict[str, bytes]:
     """Every file the build writes, by repository-relative path, in sorted order."""
     files: dict[str, bytes] = {FHIRHELPERS_ELM: to_json_bytes(fhirhelpers_elm)}
+    files.update({path: page.encode("utf-8") for path, page in (docs or {}).items()})
     for resource in resources:
         path = resource_path(resource)
         if path in files:

@@ -1,4 +1,4 @@
-"""The assessment report (`assessment-report.md`) for one patient: every value is a CQL define's, as evaluated.
+"""The assessment report (`docs/report-format.md`) for one patient: every value is a CQL define's, as evaluated.
 
 Python only evaluates and arranges: each report field is one define of the package's Library (the map is
 `build.cql.report_defines`), its Tuple becomes the field's object, and numbers are rounded for display (BSA and

@@ -20,7 +20,7 @@ from ..artifacts import PackageError
 REFUSED = 2
 FAILED = 1
 
-INPUT_HELP = "A FHIR Bundle (collection, transaction, batch, searchset) or a folder of Bulk Data NDJSON files."
+INPUT_HELP = "A FHIR Bundle (collection, transaction, batch, searchset) or a folder of Bulk Data NDJSON files (docs/input-contract.md)."
 SUBJECT_HELP = "The Patient id (needed when INPUT holds more than one Patient)."
 START_HELP = "Day 0 of reinduction, YYYY-MM-DD (default: the start of the patient's CarePlan for this package)."
 AS_OF_HELP = "The evaluation date, YYYY-MM-DD: data after it is not seen (default: today)."
@@ -87,7 +87,7 @@ def assess_command(
     subject: Optional[str] = typer.Option(None, "--subject", help=SUBJECT_HELP),
     start: Optional[str] = typer.Option(None, "--start", help=START_HELP),
     as_of: Optional[str] = typer.Option(None, "--as-of", help=AS_OF_HELP),
-    as_json: bool = typer.Option(False, "--json", help="Print the assessment report as JSON (assessment-report.md)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the assessment report as JSON (docs/report-format.md)."),
     explain: bool = typer.Option(False, "--explain", help="Add the decision trace: defines, inputs, thresholds, ignored."),
     strict: bool = typer.Option(False, "--strict", help=STRICT_HELP),
     package: Optional[Path] = typer.Option(None, "--package", help=PACKAGE_HELP),

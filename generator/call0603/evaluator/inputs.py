@@ -11,7 +11,7 @@ from typing import Any, Iterable, Iterator
 
 import orjson
 
-#: Bundle types that carry a patient's data (input-contract.md).
+#: Bundle types that carry a patient's data (docs/input-contract.md).
 BUNDLE_TYPES = frozenset({"collection", "transaction", "batch", "searchset"})
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

@@ -197,7 +197,7 @@ class Regimen:
 
 @dataclass(frozen=True)
 class Settings:
-    """Every Decision setting of clinical-rules.md."""
+    """Every Decision setting of docs/rules.md."""
 
     start_sources: tuple[str, ...]
     count_lookback_days: int
