@@ -104,3 +104,24 @@ def test_assess_package_evaluates_the_edited_build(edited: Path) -> None:
     assert rebuilt["day0"]["dose"] == {"value": 15.1, "unit": "mg"}  # 12 mg/m2 x 1.258 m2
     (tgz,) = (edited / "release").glob("*.tgz")
     assert _assess("--package", str(tgz))["idarubicin"] == rebuilt
+
+
+def test_apply_package_puts_the_edited_dose_in_the_careplan(edited: Path) -> None:
+    result = RUNNER.invoke(app, ["apply", str(EXAMPLE), "--as-of", "2024-03-18", "--package", str(edited)])
+    assert result.exit_code == 0, result.output
+    doses = [d["doseAndRate"][1]["doseQuantity"] for r in json.loads(result.stdout)["contained"]
+             if r["resourceType"] == "MedicationRequest" and r["id"] == "request-idarubicin-day-0-give"
+             for d in r.get("dosageInstruction", []) if len(d.get("doseAndRate", [])) > 1]
+    assert [float(q["value"]) for q in doses] == [pytest.approx(15.097, abs=0.001)] and doses[0]["unit"] == "mg"
+
+
+def test_cohort_package_evaluates_every_patient_with_the_edited_build(edited: Path, tmp_path: Path) -> None:
+    from call0603.evaluator.context import load_context
+
+    export, out = tmp_path / "export", tmp_path / "run"
+    assert RUNNER.invoke(app, ["synth", "--patients", "3", "--out", str(export), "--seed", "1"]).exit_code == 0
+    result = RUNNER.invoke(app, ["cohort", str(export), "--out", str(out), "--as-of", "2025-12-31", "--workers", "1",
+                                 "--no-report", "--quiet", "--package", str(edited)])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["libraryHash"] == f"sha256:{load_context(edited).library_hash}" != f"sha256:{load_context().library_hash}"
