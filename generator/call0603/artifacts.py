@@ -93,7 +93,11 @@ def read_package(path: Path) -> BuiltPackage:
             raise PackageError(f"{path}: {name} is not JSON: {e}") from None
         if isinstance(resource, dict) and "resourceType" in resource:
             resources.append(resource)
-    return BuiltPackage(path, guideline_from_json(files[PACKAGE_PATH]), tuple(resources))
+    try:
+        guideline = guideline_from_json(files[PACKAGE_PATH])
+    except (ValueError, KeyError, TypeError, AttributeError) as e:
+        raise PackageError(f"{path}: {PACKAGE_PATH} is not a guideline document ({type(e).__name__}: {e})") from None
+    return BuiltPackage(path, guideline, tuple(resources))
 
 
 def default_package() -> Path:
