@@ -26,7 +26,7 @@ def _broken(resources: list[dict]) -> dict[str, dict]:
     for entry in unversioned["expansion"]["contains"]:
         del entry["version"]
     both = _by_id(resources, "ValueSet", "platelets")
-    both["expansion"]["parameter"] = [{"name": "system-version", "valueUri": "http://loinc.org|2.77"}]
+    both["expansion"]["parameter"] = [{"name": "system-version", "valueUri": "http://loinc.org|2.78"}]
     no_url = _by_id(resources, "CodeSystem", "findings")
     del no_url["url"]
     plan = _by_id(resources, "PlanDefinition", "call0603-reinduction")
