@@ -10,9 +10,9 @@ import sys
 import time
 
 from call0603 import paths
-from call0603.build import package_context
-from call0603.build.cli import read_artifacts
-from call0603.build.validate import VALIDATORS, validate
+from call0603.authoring import package_context
+from call0603.authoring.cli import read_artifacts
+from call0603.authoring.validate import VALIDATORS, validate
 from call0603.guideline import load_guideline
 
 

@@ -23,7 +23,7 @@ app = typer.Typer(
 #: Modules that add their commands to `app` through a `register(app)` function.
 COMMAND_MODULES: tuple[str, ...] = (
     "call0603.cql.conformance.command",
-    "call0603.build.cli",
+    "call0603.authoring.cli",
     "call0603.cohort.commands",
     "call0603.evaluator.commands",
     "call0603.testkit.command",

@@ -9,7 +9,7 @@ from call0603.cql import CompileOptions, Engine
 from call0603.paths import REPO
 from call0603.translator import translate
 
-FHIRHELPERS = (REPO / "generator/call0603/build/cql/FHIRHelpers-4.0.1.cql").read_text(encoding="utf-8")
+FHIRHELPERS = (REPO / "generator/call0603/authoring/cql/FHIRHelpers-4.0.1.cql").read_text(encoding="utf-8")
 
 
 @lru_cache(maxsize=None)

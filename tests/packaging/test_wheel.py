@@ -62,7 +62,7 @@ def test_the_installed_wheel_assesses_the_example_outside_the_checkout(venv: Pat
 
 def test_the_installed_wheel_evaluates_another_build_given_by_package(venv: Path, tmp_path: Path) -> None:
     """The package as a .tgz somewhere else answers as the installed one; a folder holding no package is refused.
-    (An edited, rebuilt package changing the answers is tested in tests/build/test_edited_guideline.py.)"""
+    (An edited, rebuilt package changing the answers is tested in tests/authoring/test_edited_guideline.py.)"""
     (tgz,) = (paths.REPO / "release").glob("*.tgz")
     other = tmp_path / "elsewhere"
     other.mkdir()

@@ -12,8 +12,8 @@ import orjson
 
 from .. import paths
 from ..artifacts import BuiltPackage, PackageError, load_package
-from ..build.cql import report_defines
-from ..build.write import FHIRHELPERS_ELM, SUPPORT
+from ..authoring.cql import report_defines
+from ..authoring.write import FHIRHELPERS_ELM, SUPPORT
 from ..cql import Engine, Terminology
 from ..guideline.model import Guideline
 from .apply import activity_index

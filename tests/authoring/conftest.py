@@ -39,7 +39,7 @@ class FhirServer:
 @pytest.fixture(scope="session")
 def built_package():  # noqa: ANN201 - a BuiltPackage
     """The package built from the repository's guideline/ (in memory)."""
-    from call0603.build import build_package
+    from call0603.authoring import build_package
     from call0603.guideline import load_guideline
 
     return build_package(load_guideline())

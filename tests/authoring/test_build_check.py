@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from call0603.build.check import find_differences
-from call0603.build.npm import build_tgz
-from call0603.build.write import artifact_files, library_sources, resource_path, write_files
+from call0603.authoring.check import find_differences
+from call0603.authoring.npm import build_tgz
+from call0603.authoring.write import artifact_files, library_sources, resource_path, write_files
 
 LIBRARY = {
     "resourceType": "Library", "id": "lib",
@@ -38,7 +38,7 @@ def _files(tgz_level: int = 9) -> dict[str, bytes]:
 
 def test_layout_puts_plans_and_activities_apart_from_library_and_terminology() -> None:
     assert sorted(_files()) == [
-        "generator/call0603/build/cql/FHIRHelpers-4.0.1.elm.json",
+        "generator/call0603/authoring/cql/FHIRHelpers-4.0.1.elm.json",
         "library/Library-lib.cql", "library/Library-lib.elm.json", "library/Library-lib.json", "library/ValueSet-vs.json",
         "plandefinitions/ActivityDefinition-act.json", "plandefinitions/PlanDefinition-plan.json",
         "release/Bundle-pkg.json", "release/org.x-1.0.0.tgz",

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from call0603.build.terminology import build_terminology
+from call0603.authoring.terminology import build_terminology
 from call0603.guideline import load_guideline
 
 

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from call0603.build import validate as v
+from call0603.authoring import validate as v
 
 BASE = "http://fhir.example.org"
 CONTEXT = v.PackageContext(canonical=BASE, external=frozenset({"http://fhir.org/guides/cqf/common/Library/FHIRHelpers|4.0.1", "http://loinc.org"}))

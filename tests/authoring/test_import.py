@@ -75,7 +75,7 @@ def test_unknown_ids_and_bad_bodies_are_refused(fhir_server: Any, imported) -> N
 
 def test_what_the_server_stores_passes_every_claimed_profile(fhir_server: Any, imported) -> None:  # noqa: ANN001
     """The resources as the server answers them (its meta added) still conform to the profiles they claim."""
-    from call0603.build.validate import PackageContext, validate
+    from call0603.authoring.validate import PackageContext, validate
 
     stored = []
     for entry in imported[2]["entry"]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from call0603.build.bundle import build_transaction_bundle
+from call0603.authoring.bundle import build_transaction_bundle
 
 BASE = "http://fhir.example.org"
 

@@ -6,7 +6,7 @@ Layout (repository-relative):
   ELM decoded for review (`Library-<id>.cql`, `Library-<id>.elm.json`; the Library resource is what counts).
 - `docs/rules.md`: the clinical rules page, generated from guideline/.
 - `release/`: the transaction Bundle (`Bundle-<id>.json`) and the FHIR NPM package (`<npm name>-<version>.tgz`).
-- `generator/call0603/build/cql/FHIRHelpers-4.0.1.elm.json`: the ELM of the project's FHIRHelpers, beside its CQL.
+- `generator/call0603/authoring/cql/FHIRHelpers-4.0.1.elm.json`: the ELM of the project's FHIRHelpers, beside its CQL.
   Not part of the package (which declares the official FHIRHelpers as a dependency): the built-in evaluator runs
   it, so evaluating needs Python only.
 """
@@ -30,7 +30,7 @@ FOLDERS: dict[str, str] = {
     "ValueSet": "library",
 }
 RELEASE = "release"
-SUPPORT = "generator/call0603/build/cql"
+SUPPORT = "generator/call0603/authoring/cql"
 FHIRHELPERS_ELM = f"{SUPPORT}/FHIRHelpers-4.0.1.elm.json"
 
 #: Files the build owns in its folders: anything matching that the build did not produce is stale and removed.

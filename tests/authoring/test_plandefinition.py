@@ -8,10 +8,10 @@ from typing import Iterator
 
 import pytest
 
-from call0603.build.text import withholding
-from call0603.build.activitydefinition import ORDERED_DOSE_PATH, activity_canonical
-from call0603.build.metadata import CQF_KNOWLEDGE_CAPABILITY
-from call0603.build.plandefinition import COMPUTABLE_PLAN, CRMI_SHAREABLE_PLAN, MESSAGE_PATH, ROOT_ACTION, build_plan_definition
+from call0603.authoring.text import withholding
+from call0603.authoring.activitydefinition import ORDERED_DOSE_PATH, activity_canonical
+from call0603.authoring.metadata import CQF_KNOWLEDGE_CAPABILITY
+from call0603.authoring.plandefinition import COMPUTABLE_PLAN, CRMI_SHAREABLE_PLAN, MESSAGE_PATH, ROOT_ACTION, build_plan_definition
 from call0603.guideline import load_guideline
 from call0603.guideline.model import Guideline
 

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from call0603.build.text import withholding
-from call0603.build.activitydefinition import (
+from call0603.authoring.text import withholding
+from call0603.authoring.activitydefinition import (
     MEDICATION_REQUEST_ACTIVITY,
     ORDERED_DOSE_PATH,
     SERVICE_REQUEST_ACTIVITY,

@@ -8,8 +8,8 @@ import copy
 import pytest
 
 from call0603 import paths
-from call0603.build import validate as v
-from call0603.build.cli import read_artifacts
+from call0603.authoring import validate as v
+from call0603.authoring.cli import read_artifacts
 
 CONTEXT = v.PackageContext(canonical="http://fhir.call0603.org")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 from types import MappingProxyType
 
-from call0603.build.rules_doc import ASSESSMENT_SECTIONS, render_rules
+from call0603.authoring.rules_doc import ASSESSMENT_SECTIONS, render_rules
 from call0603.guideline import load_guideline
 
 

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from call0603.build.cql import fhirhelpers_source
-from call0603.build.library import compile_libraries
-from call0603.build.terminology import build_terminology
+from call0603.authoring.cql import fhirhelpers_source
+from call0603.authoring.library import compile_libraries
+from call0603.authoring.terminology import build_terminology
 from call0603.cql.crossengine import run_cql_execution, run_engine
 from call0603.guideline import load_guideline
 from call0603.translator import translate

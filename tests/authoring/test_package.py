@@ -10,10 +10,10 @@ import pytest
 from typer.testing import CliRunner
 
 from call0603 import paths
-from call0603.build import build_package
-from call0603.build.check import find_differences
-from call0603.build.validate import VALIDATORS, validate
-from call0603.build.write import write_files
+from call0603.authoring import build_package
+from call0603.authoring.check import find_differences
+from call0603.authoring.validate import VALIDATORS, validate
+from call0603.authoring.write import write_files
 from call0603.cli import app
 from call0603.guideline import load_guideline
 
@@ -38,7 +38,7 @@ def test_every_validator_passes_on_every_resource(built_package) -> None:  # noq
 
 
 def test_bundle_and_npm_package_hold_every_resource(built_package) -> None:  # noqa: ANN001
-    from call0603.build.npm import read_tgz
+    from call0603.authoring.npm import read_tgz
 
     bundle = next(json.loads(b) for p, b in built_package.files.items() if p.startswith("release/Bundle-"))
     identities = sorted(f"{r['resourceType']}/{r['id']}" for r in built_package.resources)

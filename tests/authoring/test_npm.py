@@ -9,7 +9,7 @@ import tarfile
 
 import pytest
 
-from call0603.build.npm import PackageManifest, build_tgz, index_entry, package_files, read_tgz
+from call0603.authoring.npm import PackageManifest, build_tgz, index_entry, package_files, read_tgz
 
 MANIFEST = PackageManifest(
     name="org.example.pkg", version="1.2.3", title="T", description="D", author="A",

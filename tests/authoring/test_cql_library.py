@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from call0603.build import elm as elm_info
-from call0603.build.cql import render_common_cql, render_cql
-from call0603.build.library import build_library_resources, compile_libraries, compile_library, elm_json
+from call0603.authoring import elm as elm_info
+from call0603.authoring.cql import render_common_cql, render_cql
+from call0603.authoring.library import build_library_resources, compile_libraries, compile_library, elm_json
 from call0603.guideline import load_guideline
 
 
