@@ -49,7 +49,11 @@ class EdgeGroup(TyperGroup):
 
 app = typer.Typer(
     name="call0603",
-    help="CALL-0603 reinduction (first marrow relapse of childhood ALL) as a computable FHIR R4 / CQL package.",
+    help=(
+        "CALL-0603 reinduction (first marrow relapse of childhood ALL) as a computable FHIR R4 / CQL package. "
+        "The rules: docs/rules.md; the input contract: docs/input-contract.md; the report: docs/report-format.md "
+        "(in the repository and the source distribution)."
+    ),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -59,7 +63,7 @@ app = typer.Typer(
 #: Modules that add their commands to `app` through a `register(app)` function.
 COMMAND_MODULES: tuple[str, ...] = (
     "call0603.cql.conformance.command",
-    "call0603.build.cli",
+    "call0603.authoring.cli",
     "call0603.cohort.commands",
     "call0603.evaluator.commands",
     "call0603.service.command",

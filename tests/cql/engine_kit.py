@@ -20,7 +20,7 @@ FLAVOURS = {"result-types": PACKAGE_OPTIONS,
 #: The flavour the current test runs with (set by the conftest fixture).
 flavour = "result-types"
 
-FHIRHELPERS = (REPO / "generator/call0603/build/cql/FHIRHelpers-4.0.1.cql").read_text(encoding="utf-8")
+FHIRHELPERS = (REPO / "generator/call0603/authoring/cql/FHIRHelpers-4.0.1.cql").read_text(encoding="utf-8")
 
 
 @lru_cache(maxsize=None)

@@ -201,3 +201,10 @@ def test_a_related_action_may_be_a_later_action_and_concurrent_is_the_same_day()
     careplan = run(p, {})
     days = {a["id"]: a["timingDateTime"] for a in careplan["contained"][0]["action"][0]["action"]}
     assert days == {"exam": "2024-03-11", "dose": "2024-03-18", "same": "2024-03-18"}
+def test_a_service_request_orders_the_service_not_the_activity_type() -> None:
+    from call0603.evaluator.apply import CPG_ACTIVITY_TYPE, ApplyError, service_code
+
+    typed = {"coding": [{"system": CPG_ACTIVITY_TYPE, "code": "order-service"}, {"system": "http://loinc.org", "code": "48807-2"}], "text": "Marrow"}
+    assert service_code({"id": "x", "code": typed}) == {"coding": [{"system": "http://loinc.org", "code": "48807-2"}], "text": "Marrow"}
+    with pytest.raises(ApplyError, match="only the activity type"):
+        service_code({"id": "x", "code": {"coding": [{"system": CPG_ACTIVITY_TYPE, "code": "order-service"}]}})

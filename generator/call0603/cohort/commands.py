@@ -10,6 +10,7 @@ from typing import Optional
 import typer
 
 from ..edge import interrupted_code
+from ..evaluator.commands import PACKAGE_HELP
 from ..evaluator.inputs import InputRefused, parse_date
 from .evaluator import DEFAULT_EVALUATOR
 
@@ -30,6 +31,7 @@ def cohort(
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
     fresh: bool = typer.Option(False, "--fresh", help="Discard an interrupted run in --out instead of resuming it."),
     report: bool = typer.Option(True, "--report/--no-report", help="Write report.html and its figures (needs call0603[cohort])."),
+    package: Optional[Path] = typer.Option(None, "--package", help=PACKAGE_HELP),
     evaluator: str = typer.Option(DEFAULT_EVALUATOR, "--evaluator", hidden=True, help="Module with assess_patient and load_context."),
     buckets: Optional[int] = typer.Option(None, "--buckets", hidden=True, min=1, help="Pass-1 bucket count (default: by size)."),
 ) -> None:
@@ -45,7 +47,7 @@ def cohort(
     try:
         day = parse_date(as_of, "--as-of", "--as-of") if as_of is not None else _dt.date.today()
         job = Job(export=export, out=out, as_of=day, starts=read_starts(starts), evaluator=evaluator,
-                  workers=workers, buckets=buckets)
+                  workers=workers, buckets=buckets, package=package)
         summary = run_cohort(job, engine=engine, scheduler=scheduler, reporter=reporter(quiet), fresh=fresh, report=report)
     except InputRefused as refused:
         _refuse(refused)

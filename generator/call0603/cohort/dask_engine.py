@@ -73,7 +73,7 @@ def _evaluate_partition(df: Any, job: Job, done: frozenset[str], run: int, parti
     """Every patient of one shuffled partition evaluated, in id order, into the partition's part files."""
     import pandas as pd
 
-    evaluator = load_evaluator(job.evaluator)
+    evaluator = load_evaluator(job.evaluator, job.package)
     provenance = Provenance(__version__, evaluator.library_hash)
     number = (partition_info or {}).get("number", 0)
     writer = PartWriter(job.parts_dir, run, f"p{number:05d}", atomic=True)
@@ -90,8 +90,8 @@ def _evaluate_partition(df: Any, job: Job, done: frozenset[str], run: int, parti
     return pd.DataFrame({"patients": [count], "library": [evaluator.library_hash]})
 
 
-def _library_hash(module: str) -> str:
-    return load_evaluator(module).library_hash
+def _library_hash(module: str, package: Path | None) -> str:
+    return load_evaluator(module, package).library_hash
 
 
 @contextmanager
@@ -169,7 +169,7 @@ def dask_runner(scheduler: str | None) -> Callable[..., EngineRun]:
         with _client(scheduler, job.workers, str(job.work / "dask")) as client:
             reporter.phase("checking the export", None)
             stats = _validate(job, client)
-            library_hash = client.submit(_library_hash, job.evaluator, pure=False).result()
+            library_hash = client.submit(_library_hash, job.evaluator, job.package, pure=False).result()
             expect_hash(library_hash)
             partitions = max(2 * job.workers, bucket_count(input_files(job.export)) * BUCKET_BYTES // BLOCK_BYTES or 1)
             meta = pd.DataFrame({"pid": pd.Series(dtype=str), "line": pd.Series(dtype=str)})

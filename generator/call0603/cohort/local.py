@@ -46,12 +46,12 @@ def _init(job: Job, done: frozenset[str], ticks: Any) -> None:
     if ticks is not None:
         ignore_sigint()
     _STATE = _Worker(job, done, ticks.put if ticks is not None else (lambda n: None))
-    load_evaluator(job.evaluator)
+    load_evaluator(job.evaluator, job.package)
 
 
 def _library_hash() -> str:
     assert _STATE is not None
-    return load_evaluator(_STATE.job.evaluator).library_hash
+    return load_evaluator(_STATE.job.evaluator, _STATE.job.package).library_hash
 
 
 def _split(piece: Slice, buckets: int) -> SliceStats:
@@ -62,7 +62,7 @@ def _split(piece: Slice, buckets: int) -> SliceStats:
 def _evaluate_bucket(bucket: int, run: int) -> str:
     """Pass 2 over one bucket: each patient not yet written is evaluated and appended to the bucket's part files."""
     assert _STATE is not None
-    job, evaluator = _STATE.job, load_evaluator(_STATE.job.evaluator)
+    job, evaluator = _STATE.job, load_evaluator(_STATE.job.evaluator, _STATE.job.package)
     provenance = Provenance(__version__, evaluator.library_hash)
     writer = PartWriter(job.parts_dir, run, f"b{bucket:04d}")
     pending, last = 0, time.monotonic()

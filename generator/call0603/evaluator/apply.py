@@ -52,6 +52,22 @@ def canonical_key(canonical: str) -> tuple[str, str | None]:
     return url, version or None
 
 
+#: CPG's activity-type codes say what kind of activity a definition is (`order-service`), not what is ordered.
+CPG_ACTIVITY_TYPE = "http://hl7.org/fhir/uv/cpg/CodeSystem/cpg-activity-type-cs"
+
+
+def service_code(ad: dict[str, Any]) -> dict[str, Any]:
+    """A ServiceRequest's code from its ActivityDefinition: the service's codings, without the activity type."""
+    code = copy.deepcopy(ad["code"])
+    if "coding" in code:
+        code["coding"] = [c for c in code["coding"] if c.get("system") != CPG_ACTIVITY_TYPE]
+        if not code["coding"]:
+            del code["coding"]
+    if not code.get("coding") and not code.get("text"):
+        raise ApplyError(f"ActivityDefinition '{ad.get('id')}': its code names no service, only the activity type")
+    return code
+
+
 def activity_index(activities: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """ActivityDefinitions by `url` and by `url|version`, as canonical references name them."""
     index: dict[str, dict[str, Any]] = {}
@@ -216,7 +232,7 @@ def _request(ad: dict[str, Any], action: dict[str, Any], request_id: str, timing
     elif kind == "ServiceRequest":
         if "code" not in ad:
             raise ApplyError(f"ActivityDefinition '{ad.get('id')}': a ServiceRequest needs a code")
-        request["code"] = ad["code"]
+        request["code"] = service_code(ad)
         if "bodySite" in ad:
             request["bodySite"] = ad["bodySite"]
         request.update({"occurrenceDateTime": on_day} if on_day else {"occurrenceTiming": timing["timingTiming"]})

@@ -1,7 +1,7 @@
-"""The assessment report (`assessment-report.md`) for one patient: every value is a CQL define's, as evaluated.
+"""The assessment report (`docs/report-format.md`) for one patient: every value is a CQL define's, as evaluated.
 
 Python only evaluates and arranges: each report field is one define of the package's Library (the map is
-`build.cql.report_defines`), its Tuple becomes the field's object, and numbers are rounded for display (BSA and
+`authoring.cql.report_defines`), its Tuple becomes the field's object, and numbers are rounded for display (BSA and
 doses to 2 decimals, as the report contract says) — no clinical rule is decided here.
 """
 

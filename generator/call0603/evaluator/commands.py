@@ -16,13 +16,13 @@ import orjson
 import typer
 
 from .apply import ApplyError
-from .context import PackageError
+from ..artifacts import PackageError
 from ..edge import one_line
 
 REFUSED = 2
 FAILED = 1
 
-INPUT_HELP = "A FHIR Bundle (collection, transaction, batch, searchset) or a folder of Bulk Data NDJSON files."
+INPUT_HELP = "A FHIR Bundle (collection, transaction, batch, searchset) or a folder of Bulk Data NDJSON files (docs/input-contract.md)."
 SUBJECT_HELP = "The Patient id (needed when INPUT holds more than one Patient)."
 START_HELP = "Day 0 of reinduction, YYYY-MM-DD (default: the start of the patient's CarePlan for this package)."
 AS_OF_HELP = "The evaluation date, YYYY-MM-DD: data after it is not seen (default: today)."
@@ -30,7 +30,9 @@ FHIR_SERVER_HELP = "Read the patient (--subject) from this FHIR R4 server instea
 TOKEN_HELP = "Bearer token sent to --fhir-server."
 PLAN_HELP = ("Apply this PlanDefinition or ActivityDefinition (a canonical in --package, or a file) instead of the "
              "package's own plan.")
-PACKAGE_HELP = "Knowledge content for --plan: a folder, an NPM package .tgz or a Bundle (repeatable)."
+PACKAGE_HELP = ("The built package to evaluate: a FHIR NPM package (.tgz), its unpacked folder, or a folder written by "
+                "`call0603 build --out DIR` (default: the package installed with call0603). With --plan: the knowledge "
+                "content holding the plan, a folder, an NPM package .tgz or a Bundle (repeatable).")
 PARAMETERS_HELP = "CQL parameters for --plan, as a FHIR Parameters resource (JSON); each is set in every Library declaring it."
 STRICT_HELP = "Refuse the input when any resource is unusable (bad unit, no value, bad date) instead of ignoring it."
 
@@ -112,12 +114,15 @@ def apply_command(
         _write(_run(lambda: _apply_content(input, plan, package, subject, as_of, context, parameters), input), out, source)
         return
 
+    if len(package) > 1:
+        raise typer.BadParameter("the package's own plan takes one --package (several only with --plan)")
+
     def work() -> dict[str, Any]:
         from .careplan import careplan_for
         from .context import load_context
 
         day0, when = _dates(input or Path(str(fhir_server)), start, as_of)
-        context = load_context()
+        context = load_context(package[0] if package else None)
         patient = _patient(input, subject, fhir_server, token, context)
         return careplan_for(patient, start=day0, as_of=when, context=context, strict=strict)
 
@@ -175,11 +180,12 @@ def assess_command(
     subject: Optional[str] = typer.Option(None, "--subject", help=SUBJECT_HELP),
     start: Optional[str] = typer.Option(None, "--start", help=START_HELP),
     as_of: Optional[str] = typer.Option(None, "--as-of", help=AS_OF_HELP),
-    as_json: bool = typer.Option(False, "--json", help="Print the assessment report as JSON (assessment-report.md)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the assessment report as JSON (docs/report-format.md)."),
     explain: bool = typer.Option(False, "--explain", help="Add the decision trace: defines, inputs, thresholds, ignored."),
     strict: bool = typer.Option(False, "--strict", help=STRICT_HELP),
     fhir_server: Optional[str] = typer.Option(None, "--fhir-server", help=FHIR_SERVER_HELP),
     token: Optional[str] = typer.Option(None, "--token", help=TOKEN_HELP),
+    package: Optional[Path] = typer.Option(None, "--package", help=PACKAGE_HELP),
 ) -> None:
     """The assessment report for one patient: every decision with its reason and evidence."""
 
@@ -189,7 +195,7 @@ def assess_command(
         from .explain import trace
 
         day0, when = _dates(input or Path(str(fhir_server)), start, as_of)
-        context = load_context()
+        context = load_context(package)
         patient = _patient(input, subject, fhir_server, token, context)
         evaluation = evaluate_patient(patient, start=day0, as_of=when, context=context)
         if strict:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..build.cql import unit_function_name
+from ..authoring.cql import unit_function_name
 from ..cql.fhir.retrieve import resource_codes
 from ..guideline.model import Amount, Guideline
 from .assess import Evaluation, set_aside

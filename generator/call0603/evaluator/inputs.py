@@ -14,7 +14,7 @@ from .reading import (
     SUBJECT_TYPES, NotJson, Problem, distinct_copies, latest_version, loads, read_type, reference_target, subject_reference,
 )
 
-#: Bundle types that carry a patient's data (input-contract.md).
+#: Bundle types that carry a patient's data (docs/input-contract.md).
 BUNDLE_TYPES = frozenset({"collection", "transaction", "batch", "searchset"})
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
