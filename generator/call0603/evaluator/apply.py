@@ -58,11 +58,10 @@ CPG_ACTIVITY_TYPE = "http://hl7.org/fhir/uv/cpg/CodeSystem/cpg-activity-type-cs"
 
 def service_code(ad: dict[str, Any]) -> dict[str, Any]:
     """A ServiceRequest's code from its ActivityDefinition: the service's codings, without the activity type."""
-    code = copy.deepcopy(ad["code"])
-    if "coding" in code:
-        code["coding"] = [c for c in code["coding"] if c.get("system") != CPG_ACTIVITY_TYPE]
-        if not code["coding"]:
-            del code["coding"]
+    code = {k: v for k, v in ad["code"].items() if k != "coding"}  # a fresh dict: the definition is never changed
+    codings = [c for c in ad["code"].get("coding", []) if c.get("system") != CPG_ACTIVITY_TYPE]
+    if codings:
+        code["coding"] = codings
     if not code.get("coding") and not code.get("text"):
         raise ApplyError(f"ActivityDefinition '{ad.get('id')}': its code names no service, only the activity type")
     return code
