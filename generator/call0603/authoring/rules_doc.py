@@ -34,6 +34,12 @@ def _words(key: str) -> str:
     return " ".join([words[0][:1].upper() + words[0][1:], *words[1:]])
 
 
+def _in_sentence(words: str) -> str:
+    """Words inside a sentence: the first lower-cased, unless it is an abbreviation (ANC, BSA)."""
+    first = words.split(" ")[0]
+    return words if first in ABBREVIATIONS.values() else words[:1].lower() + words[1:]
+
+
 def _scalar(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
@@ -56,7 +62,7 @@ def _inline(value: Any) -> str | None:
         parts = {key: _inline(item) for key, item in value.items() if key != "cite"}
         if any(p is None or isinstance(value[k], list) for k, p in parts.items()):
             return None
-        return ", ".join(f"{_words(k)[:1].lower()}{_words(k)[1:]} {p}" for k, p in parts.items())
+        return ", ".join(f"{_in_sentence(_words(k))} {p}" for k, p in parts.items())
     if isinstance(value, list):
         if all(not isinstance(v, (Mapping, list)) for v in value):
             return ", ".join(_scalar(v) for v in value) if value else "none"
