@@ -40,7 +40,7 @@ from conditions import Conditions  # noqa: E402
 
 from call0603.cohort.ndjson import bucket_count, bucket_groups, input_files, slices, split_slice  # noqa: E402
 from call0603.cohort.synth.writer import RANDOM_HORIZON, synthesize  # noqa: E402
-from call0603.build.write import FHIRHELPERS_ELM  # noqa: E402
+from call0603.authoring.write import FHIRHELPERS_ELM  # noqa: E402
 from call0603.paths import GUIDELINE, LIBRARY, REPO, TOOLS  # noqa: E402
 
 EVALUATOR = "call0603.evaluator.assess"

@@ -12,7 +12,6 @@ from conftest import job
 
 from call0603.cohort.dask_pool import IN_PROCESS
 from call0603.cohort.ndjson import input_files
-from call0603.cohort.records import json_default
 from call0603.cohort.run import run_cohort
 from call0603.cohort.starts import read_starts
 from call0603.evaluator.inputs import InputRefused, iter_ndjson, patient_of
@@ -50,8 +49,7 @@ def local_one(export: Path, starts: Path, tmp_path_factory: pytest.TempPathFacto
 
 def _digest(resources: list[dict]) -> str:
     ordered = sorted(resources, key=lambda r: (r["resourceType"] != "Patient", r["resourceType"], str(r.get("id", ""))))
-    return hashlib.sha256(b"".join(orjson.dumps(r, default=json_default, option=orjson.OPT_SORT_KEYS)
-                                   for r in ordered)).hexdigest()
+    return hashlib.sha256(b"".join(orjson.dumps(r, option=orjson.OPT_SORT_KEYS) for r in ordered)).hexdigest()
 
 
 def test_every_patient_once_sorted_with_exactly_its_resources(local_one: Path, export: Path) -> None:

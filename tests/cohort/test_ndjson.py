@@ -13,7 +13,6 @@ import orjson
 import pytest
 
 from call0603.cohort.ndjson import (bucket_groups, bucket_of, input_files, refuse_on_error, slices, split_slice)
-from call0603.cohort.records import json_default
 from call0603.evaluator.inputs import InputRefused, iter_ndjson, patient_of
 
 
@@ -23,7 +22,7 @@ def _naive(export: Path) -> dict[str, list[bytes]]:
         for resource in iter_ndjson(path):
             pid = patient_of(resource)
             if pid:
-                groups[pid].append(orjson.dumps(resource, default=json_default))
+                groups[pid].append(orjson.dumps(resource))
     return groups
 
 

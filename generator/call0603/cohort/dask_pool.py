@@ -43,7 +43,8 @@ def _client(scheduler: str | None, workers: int, local_directory: str) -> Iterat
     in_process = scheduler == IN_PROCESS
     with dask.config.set(CLUSTER_CONFIG), LocalCluster(
         n_workers=1 if in_process else workers, threads_per_worker=workers if in_process else 1,
-        processes=not in_process, local_directory=local_directory, dashboard_address=None, silence_logs=logging.ERROR,
+        processes=not in_process, local_directory=local_directory, dashboard_address=":0",
+        silence_logs=logging.CRITICAL,
     ) as cluster, Client(cluster) as client:
         yield client
 

@@ -38,8 +38,7 @@ class Outcome:
     line: bytes
 
 
-def json_default(value: Any) -> Any:
-    """How orjson writes what it does not know: Decimals exactly (as read from the input), sets sorted."""
+def _default(value: Any) -> Any:
     if isinstance(value, decimal.Decimal):
         return orjson.Fragment(format(value, "f")) if value.is_finite() else None
     if isinstance(value, (set, frozenset)):
@@ -49,7 +48,7 @@ def json_default(value: Any) -> Any:
 
 def dumps(record: Mapping[str, Any]) -> bytes:
     """A record as one JSON line (Decimals written exactly, keys as given), newline included."""
-    return orjson.dumps(record, default=json_default, option=orjson.OPT_APPEND_NEWLINE)
+    return orjson.dumps(record, default=_default, option=orjson.OPT_APPEND_NEWLINE)
 
 
 def refusal(patient_id: str | None, source: str, reason: str, provenance: Provenance, error: bool = False) -> dict:

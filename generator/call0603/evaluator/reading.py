@@ -211,8 +211,12 @@ def _version_key(resource: Mapping[str, Any]) -> tuple[int, Any] | None:
     return None
 
 
-def _canonical(resource: Mapping[str, Any]) -> bytes:
-    return msgspec.json.encode(resource, order="sorted")
+_CANONICAL = msgspec.json.Encoder(order="sorted", decimal_format="number")
+
+
+def canonical_json(resource: Mapping[str, Any]) -> bytes:
+    """A resource as JSON with sorted keys and its exact decimals as JSON numbers: equal content, equal bytes."""
+    return _CANONICAL.encode(resource)
 
 
 def latest_version(copies: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -227,7 +231,7 @@ def latest_version(copies: list[dict[str, Any]]) -> dict[str, Any] | None:
 
 def distinct_copies(resources: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """Resources with identical copies counted once (by content), in a canonical order."""
-    return [r for _, r in sorted({_canonical(r): r for r in resources}.items())]
+    return [r for _, r in sorted({canonical_json(r): r for r in resources}.items())]
 
 
 def resolve_versions(resources: Iterable[dict[str, Any]], url: str) -> list[dict[str, Any]]:
@@ -285,5 +289,5 @@ def prepare(
         elif problems:
             resource = _with_problem(resource, "; ".join(problems), url)
         out.append(resource)
-    out.sort(key=lambda r: (r.get("resourceType") != "Patient", str(r.get("resourceType")), str(r.get("id")), _canonical(r)))
+    out.sort(key=lambda r: (r.get("resourceType") != "Patient", str(r.get("resourceType")), str(r.get("id")), canonical_json(r)))
     return out, unseen
