@@ -57,11 +57,13 @@ class DaskPool:
         self._job = job
         self._done = client.scatter([done], broadcast=True)[0] if done else done
         self._tick = tick
+        self._futures: list[Any] = []
 
     def run(self, fn: Callable[..., Any], calls: list[tuple], on_result: Callable[[Any], None]) -> list[Any]:
         from distributed import as_completed
 
-        futures = [self._client.submit(run_task, self._job, self._done, fn, args, pure=False) for args in calls]
+        futures = self._futures = [self._client.submit(run_task, self._job, self._done, fn, args, pure=False)
+                                   for args in calls]
         position = {future.key: i for i, future in enumerate(futures)}
         results: list[Any] = [None] * len(futures)
         for future in as_completed(futures):
@@ -74,6 +76,11 @@ class DaskPool:
 
     def close(self) -> None:
         """Nothing to release: the cluster belongs to the runner's context."""
+
+    def terminate(self) -> None:
+        """Cancel the tasks not finished (a stopped or refused run); the cluster ends with the runner's context."""
+        if self._futures:
+            self._client.cancel(self._futures)
 
 
 def dask_runner(scheduler: str | None) -> Callable[..., EngineRun]:
