@@ -18,7 +18,7 @@ from ..translator import translate
 
 CQL_TYPE = "text/cql"
 ELM_TYPE = "application/elm+json"
-FHIRHELPERS_CQL = REPO / "generator/call0603/build/cql/FHIRHelpers-4.0.1.cql"
+FHIRHELPERS_CQL = REPO / "generator/call0603/authoring/cql/FHIRHelpers-4.0.1.cql"
 
 
 class ContentError(RuntimeError):
