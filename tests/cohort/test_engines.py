@@ -15,6 +15,7 @@ from call0603.cohort.ndjson import input_files
 from call0603.cohort.run import run_cohort
 from call0603.cohort.starts import read_starts
 from call0603.evaluator.inputs import InputRefused, iter_ndjson, patient_of
+from call0603.evaluator.reading import canonical_json
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +50,7 @@ def local_one(export: Path, starts: Path, tmp_path_factory: pytest.TempPathFacto
 
 def _digest(resources: list[dict]) -> str:
     ordered = sorted(resources, key=lambda r: (r["resourceType"] != "Patient", r["resourceType"], str(r.get("id", ""))))
-    return hashlib.sha256(b"".join(orjson.dumps(r, option=orjson.OPT_SORT_KEYS) for r in ordered)).hexdigest()
+    return hashlib.sha256(b"".join(canonical_json(r) for r in ordered)).hexdigest()
 
 
 def test_every_patient_once_sorted_with_exactly_its_resources(local_one: Path, export: Path) -> None:

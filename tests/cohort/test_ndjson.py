@@ -14,6 +14,7 @@ import pytest
 
 from call0603.cohort.ndjson import (bucket_groups, bucket_of, input_files, refuse_on_error, slices, split_slice)
 from call0603.evaluator.inputs import InputRefused, iter_ndjson, patient_of
+from call0603.evaluator.reading import canonical_json
 
 
 def _naive(export: Path) -> dict[str, list[bytes]]:
@@ -22,7 +23,7 @@ def _naive(export: Path) -> dict[str, list[bytes]]:
         for resource in iter_ndjson(path):
             pid = patient_of(resource)
             if pid:
-                groups[pid].append(orjson.dumps(resource))
+                groups[pid].append(canonical_json(resource))
     return groups
 
 
@@ -35,7 +36,7 @@ def _grouped(export: Path, work: Path, buckets: int, slice_bytes: int) -> dict[s
         for pid, lines in bucket_groups(work, bucket):
             assert pid not in out, "a patient split across buckets"
             assert bucket_of(pid, buckets) == bucket
-            out[pid] = [orjson.dumps(orjson.loads(line)) for line in lines]
+            out[pid] = [canonical_json(orjson.loads(line)) for line in lines]
     return out
 
 
