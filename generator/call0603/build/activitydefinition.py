@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..guideline.model import Agent, Coding, Guideline, IntrathecalRegimen, PackageInfo, Substance
+from ..units import unit_display
 from .metadata import UCUM, canonical_url, cite_text, cql_expression, days, json_number, library_reference, shareable
 
 MEDICATION_REQUEST_ACTIVITY = "http://hl7.org/fhir/uv/cpg/StructureDefinition/cpg-medicationrequestactivity"
@@ -27,7 +28,6 @@ DOSE_RATE_TYPE = "http://terminology.hl7.org/CodeSystem/dose-rate-type"
 ORDERED_DOSE_PATH = "dosageInstruction[0].doseAndRate[1].dose"
 
 #: How a UCUM unit reads for people, and how a route reads in a dose line.
-UNIT_DISPLAY = {"mg/m2": "mg/m2", "[iU]/m2": "IU/m2"}
 ROUTE_WORDS = {"oral": "orally", "intravenous": "IV", "intramuscular": "IM", "intrathecal": "intrathecally"}
 MARROW_EXAM = "marrow-exam"
 DECISION_NEEDED = "decision-needed"
@@ -70,7 +70,7 @@ def dose_line(agent: Agent) -> str:
     """`Idarubicin 10 mg/m2 IV`: the protocol dose as a clinician reads it."""
     per_day = "/day" if agent.dose.per_day else ""
     amount = f"{json_number(agent.dose.value):,}"
-    return f"{agent.title} {amount} {UNIT_DISPLAY.get(agent.dose.unit, agent.dose.unit)}{per_day} {ROUTE_WORDS.get(agent.route_id, agent.route_id)}"
+    return f"{agent.title} {amount} {unit_display(agent.dose.unit)}{per_day} {ROUTE_WORDS.get(agent.route_id, agent.route_id)}"
 
 
 def schedule_line(agent_days: tuple[int, ...], daily: bool) -> str:
@@ -100,7 +100,7 @@ def _dosage(agent: Agent) -> dict[str, Any]:
                 "type": _dose_rate("calculated", "Calculated"),
                 "doseQuantity": {
                     "value": json_number(agent.dose.value),
-                    "unit": UNIT_DISPLAY.get(agent.dose.unit, agent.dose.unit),
+                    "unit": unit_display(agent.dose.unit),
                     "system": UCUM,
                     "code": agent.dose.unit,
                 },

@@ -7,6 +7,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from ..units import amount_display
+
 #: Colours by decision word: what to do stands out, what is not known is never mistaken for a decision.
 STYLES = {
     "give": "green", "eligible": "green", "met": "green", "RER": "green", "negative": "green",
@@ -32,7 +34,7 @@ def _why(decision: Any) -> str:
 
 def _dose(decision: dict[str, Any]) -> str:
     dose = decision.get("dose")
-    return f"{dose['value']:.2f} {dose['unit']}" if isinstance(dose, dict) else "—"
+    return amount_display(dose["value"], dose["unit"]) if isinstance(dose, dict) else "—"
 
 
 def render_report(report: dict[str, Any], console: Console | None = None) -> None:
