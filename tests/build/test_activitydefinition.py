@@ -69,7 +69,7 @@ def test_agent_activities_carry_codes_route_and_the_calculated_dose(guideline: G
 
 def test_units_are_ucum_per_square_metre(activities: dict[str, dict]) -> None:
     units = {r["id"]: r["dosage"][0]["doseAndRate"][0]["doseQuantity"] for r in activities.values() if "doseAndRate" in r.get("dosage", [{}])[0]}
-    assert units[activity_id("asparaginase")]["code"] == "[iU]/m2" and units[activity_id("asparaginase")]["unit"] == "IU/m2"
+    assert units[activity_id("asparaginase")]["code"] == "[iU]/m2" and units[activity_id("asparaginase")]["unit"] == "IU/m²"
     assert units[activity_id("asparaginase")]["value"] == 6000 and isinstance(units[activity_id("asparaginase")]["value"], int)
     assert units[activity_id("vincristine")]["value"] == 1.5 and units[activity_id("idarubicin")]["code"] == "mg/m2"
 
@@ -122,4 +122,4 @@ def test_a_changed_dose_in_the_guideline_is_the_new_calculated_dose(guideline: G
     changed = dataclasses.replace(guideline, regimen=dataclasses.replace(guideline.regimen, agents=agents))
     idarubicin = next(r for r in build_activity_definitions(changed) if r["id"] == activity_id("idarubicin"))
     assert idarubicin["dosage"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 12.5
-    assert "12.5 mg/m2" in idarubicin["description"]
+    assert "12.5 mg/m²" in idarubicin["description"]
