@@ -2,9 +2,11 @@
 
 Nothing is decided here. Each cell is a request of the `$apply` CarePlan (its day, its ordered dose, whether it is
 a hold with its reason or a message that the item is not decided with why); the only words added are where the
-day stands against the as-of date (`past`, `due`, `planned`; `resulted` for an examination with its result), and, for an undecided item, the report's own value
-(`pending` or `indeterminate`) of the decision the item stands for. A scheduled day the CarePlan leaves out because
-its condition is false (the day-14 marrow after a day-7 M1) is a `not-indicated` cell with the report's reason.
+day stands against the as-of date (`past`, `due`, `planned`; `resulted` for an examination with its result), and,
+for an undecided item, the report's own value (`pending` or `indeterminate`) of the decision the item stands for.
+A scheduled examination the CarePlan leaves out is `not-indicated` (its condition is false: the day-14 marrow after
+a day-7 M1) or, when the report's value of that marrow is `pending` or `indeterminate`, that value; with the
+report's reason.
 """
 
 from __future__ import annotations
@@ -195,13 +197,12 @@ def _detail(row_requests: list[Mapping[str, Any]]) -> str:
     return ""
 
 
-def _not_indicated_reason(guideline: Guideline, report: Mapping[str, Any], day: int, condition: str) -> str:
+def _not_applied(guideline: Guideline, report: Mapping[str, Any], day: int, condition: str) -> tuple[str, str]:
+    """The state and reason of a scheduled day the CarePlan left out, from the report's value of that examination."""
     exam = next((m for m in guideline.regimen.marrow_exams if m.day == day and m.condition_define == condition), None)
-    if exam is not None:
-        found = _report_value(report, f"marrow.{exam.window_name}")
-        if found.get("reason"):
-            return str(found["reason"])
-    return f"condition \"{condition}\" is not met"
+    found = _report_value(report, f"marrow.{exam.window_name}") if exam is not None else {}
+    state = found.get("value") if found.get("value") in ("pending", "indeterminate") else NOT_INDICATED
+    return str(state), str(found.get("reason") or f"condition \"{condition}\" is not met")
 
 
 def marrow_results(guideline: Guideline, report: Mapping[str, Any]) -> dict[int, str]:
@@ -228,8 +229,28 @@ def fields_by_define(guideline: Guideline, report_defines: Mapping[str, str]) ->
     """Report field of each define an undecided request stands for (a day's `Undecided` -> its decision's field)."""
     by_define = {define: field for field, define in report_defines.items()}
     out = {e.undecided_define: by_define.get(e.decision_define, "") for e in guideline.regimen.withholding.decisions}
-    out[guideline.regimen.intrathecal.undetermined_define] = by_define.get("CNS Status", "cnsStatus")
+    out[guideline.regimen.intrathecal.undetermined_define] = "cnsStatus"
     return out
+
+
+def _row(planned_row: Mapping[str, Any], applied_row: Mapping[str, Any], applied: set[str], reader: _Reader,
+         guideline: Guideline, activities: Mapping[str, Mapping[str, Any]], day0: _dt.date) -> Row:
+    """One row: a cell per request of the applied action, then the scheduled days the CarePlan left out."""
+    cells: dict[int, Cell] = {}
+    requests = []
+    for leaf in _leaves(applied_row):
+        requests.append(reader.requests.get(leaf["resource"]["reference"].removeprefix("#"), {}))
+        for date in _dates(leaf):
+            day = (date - day0).days
+            cells.setdefault(day, reader.cell(leaf, date, day))
+    for node, day in _planned(planned_row, applied):
+        if day not in cells and node.get("id") not in applied:
+            state, reason = _not_applied(guideline, reader.report, day, _condition(node))
+            cells[day] = Cell(day, day0 + _dt.timedelta(days=day), state, reason=reason)
+    groups = [a for a in applied_row.get("action", []) if a.get("action") and a.get("title")]
+    title = str(groups[0]["title"]) if len(groups) == 1 else (
+        _activity_title(planned_row, applied, activities) or str(planned_row.get("title", planned_row["id"])))
+    return Row(planned_row["id"], title, _detail(requests), tuple(sorted(cells.values(), key=lambda c: c.day)))
 
 
 def course_from(
@@ -246,33 +267,10 @@ def course_from(
     day0, as_of = _day(careplan["period"]["start"]), _day(report["asOf"])
     contained = {r["id"]: r for r in careplan.get("contained", [])}
     group = contained[careplan["activity"][0]["reference"]["reference"].removeprefix("#")]
-    applied = {a["id"] for a in walk_actions(group.get("action", [])) if "id" in a}
+    applied_by_id = {a["id"]: a for a in walk_actions(group.get("action", [])) if "id" in a}
     planned_by_id = {a["id"]: a for a in walk_actions(plan.get("action", [])) if "id" in a}
     reader = _Reader(contained, planned_by_id, report, fields_by_define(guideline, report_defines),
                      marrow_results(guideline, report), as_of)
-    by_id = {a["id"]: a for a in walk_actions(group.get("action", [])) if "id" in a}
-    rows = []
-    for top in plan.get("action", []):
-        for planned_row in top.get("action", []):
-            applied_row = by_id.get(planned_row["id"])
-            if applied_row is None:
-                continue
-            cells: dict[int, Cell] = {}
-            requests = []
-            title = str(planned_row.get("title", planned_row["id"]))
-            for leaf in _leaves(applied_row):
-                requests.append(contained.get(leaf["resource"]["reference"].removeprefix("#"), {}))
-                for date in _dates(leaf):
-                    day = (date - day0).days
-                    cells.setdefault(day, reader.cell(leaf, date, day))
-            for node, day in _planned(planned_row, applied):
-                if day not in cells and node.get("id") not in applied:
-                    reason = _not_indicated_reason(guideline, report, day, _condition(node))
-                    cells[day] = Cell(day, day0 + _dt.timedelta(days=day), NOT_INDICATED, reason=reason)
-            applied_groups = [a for a in applied_row.get("action", []) if a.get("action") and a.get("title")]
-            if len(applied_groups) == 1:
-                title = str(applied_groups[0]["title"])
-            else:
-                title = _activity_title(planned_row, applied, activities) or title
-            rows.append(Row(planned_row["id"], title, _detail(requests), tuple(sorted(cells.values(), key=lambda c: c.day))))
+    rows = [_row(planned_row, applied_by_id[planned_row["id"]], set(applied_by_id), reader, guideline, activities, day0)
+            for top in plan.get("action", []) for planned_row in top.get("action", []) if planned_row["id"] in applied_by_id]
     return Course(day0, as_of, tuple(range(last_day + 1)), tuple(rows))
