@@ -13,7 +13,8 @@ import jinja2
 
 from .. import __version__
 from .figure import counts_figure
-from .model import Measure, Sheet
+from ..units import amount_display, unit_display
+from .model import SERIES, Measure, Sheet
 
 #: Report fields that are not decisions (shown in the header, or descriptive).
 NOT_DECISIONS = ("subject", "start", "asOf", "studyDay", "ignored", "characteristics", "followUp")
@@ -95,8 +96,6 @@ def _line(path: str, d: Mapping[str, Any], dose_of: Mapping[str, str]) -> Decisi
 
 def _doses(report: Mapping[str, Any]) -> dict[str, str]:
     """The dose each decision carries, as the calendar shows it (the report's own ordered dose)."""
-    from ..units import amount_display
-
     out = {}
     for key, value in report.items():
         if isinstance(value, Mapping):
@@ -139,10 +138,11 @@ def render_sheet(sheet: Sheet) -> str:
     course, report = sheet.course, sheet.report
     figure = counts_figure(sheet.series, sheet.context.guideline, last_day=course.days[-1], today=course.study_day,
                            marrow_labels=_marrow_labels(report))
-    before = [p for points in sheet.series.values() for p in points if p.day < course.days[0] or p.day > course.days[-1]]
+    outside = [(p, unit_display(SERIES[name][1])) for name, points in sheet.series.items() for p in points
+               if p.day < course.days[0] or p.day > course.days[-1]]
     return _environment().get_template("sheet.html.j2").render(
         sheet=sheet, course=course, report=report, patient_line=_patient_line(sheet.patient),
-        height=_measure(sheet.height), weight=_measure(sheet.weight), figure=figure, outside=before,
+        height=_measure(sheet.height), weight=_measure(sheet.weight), figure=figure, outside=outside,
         today=course.today(), decisions=list(_decisions(report, _doses(report))),
         words=STATE_WORDS, version=__version__, library_hash=sheet.context.library_hash[:12],
         bsa=report.get("bsa") or {},
