@@ -73,3 +73,13 @@ def test_missing_counts_make_the_day_indeterminate_not_a_dose(context: Evaluatio
     day14 = {row.id: row for row in sheet.course.rows}["idarubicin"].cell(14)
     assert day14 is not None and day14.state == "indeterminate"
     assert day14.reason == sheet.report["idarubicin"]["day14"]["reason"]
+
+
+def test_a_dose_per_m2_without_a_bsa_says_so_on_its_day(context: EvaluationContext) -> None:
+    sheet = kit_sheet(context, "bsa-missing")
+    rows = {row.id: row for row in sheet.course.rows}
+    due = rows["prednisolone"].cell(sheet.course.study_day)
+    assert due is not None and (due.state, due.dose, due.mark) == ("due", None, "no dose")
+    assert due.reason == "no ordered dose: BSA not known (no height within 30 days before day 0)"
+    assert all(c.dose is None and c.reason == due.reason for c in rows["vincristine"].cells)
+    assert all(c.reason is None and c.mark == "IT" for c in rows["intrathecal"].cells)

@@ -6,7 +6,8 @@ day stands against the as-of date (`past`, `due`, `planned`; `resulted` for an e
 for an undecided item, the report's own value (`pending` or `indeterminate`) of the decision the item stands for.
 A scheduled examination the CarePlan leaves out is `not-indicated` (its condition is false: the day-14 marrow after
 a day-7 M1) or, when the report's value of that marrow is `pending` or `indeterminate`, that value; with the
-report's reason.
+report's reason. A request dosed per m2 that carries no ordered dose (the BSA is not known) says so, with the BSA's
+reason, instead of showing a day with no dose.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from .apply import walk_actions
 #: Where a day stands against the as-of date, for a request to give or to examine.
 PAST, DUE, PLANNED = "past", "due", "planned"
 WITHHOLD, NOT_INDICATED, RESULTED = "withhold", "not-indicated", "resulted"
+#: The mark of a dose-per-m2 request whose ordered dose is missing (the BSA is not known).
+NO_DOSE = "no dose"
 ORDERED = "ordered"
 CALCULATED = "calculated"
 
@@ -132,6 +135,7 @@ class _Reader:
     report: Mapping[str, Any]
     fields_by_define: Mapping[str, str]
     results_by_day: Mapping[int, str]
+    missing_dose_reason: str
     as_of: _dt.date
 
     def cell(self, action: Mapping[str, Any], date: _dt.date, day: int) -> Cell:
@@ -147,7 +151,10 @@ class _Reader:
             return Cell(day, date, WITHHOLD, reason=reason)
         result = self.results_by_day.get(day) if kind == "ServiceRequest" else None
         state = RESULTED if result else _when(date, self.as_of)
-        return Cell(day, date, state, dose=_amount(_doses(request).get(ORDERED)), result=result, mark=_mark(request))
+        doses = _doses(request)
+        if CALCULATED in doses and ORDERED not in doses:
+            return Cell(day, date, state, reason=f"no ordered dose: {self.missing_dose_reason}", mark=NO_DOSE)
+        return Cell(day, date, state, dose=_amount(doses.get(ORDERED)), result=result, mark=_mark(request))
 
 
 def _mark(request: Mapping[str, Any]) -> str:
@@ -269,8 +276,9 @@ def course_from(
     group = contained[careplan["activity"][0]["reference"]["reference"].removeprefix("#")]
     applied_by_id = {a["id"]: a for a in walk_actions(group.get("action", [])) if "id" in a}
     planned_by_id = {a["id"]: a for a in walk_actions(plan.get("action", [])) if "id" in a}
+    bsa = _report_value(report, "bsa")
     reader = _Reader(contained, planned_by_id, report, fields_by_define(guideline, report_defines),
-                     marrow_results(guideline, report), as_of)
+                     marrow_results(guideline, report), f"BSA not known ({bsa.get('reason') or 'no reason given'})", as_of)
     rows = [_row(planned_row, applied_by_id[planned_row["id"]], set(applied_by_id), reader, guideline, activities, day0)
             for top in plan.get("action", []) for planned_row in top.get("action", []) if planned_row["id"] in applied_by_id]
     return Course(day0, as_of, tuple(range(last_day + 1)), tuple(rows))

@@ -12,6 +12,7 @@ from typing import Any, Iterator, Mapping
 import jinja2
 
 from .. import __version__
+from ..evaluator.course import Cell, Course
 from .figure import counts_figure
 from ..units import amount_display, unit_display
 from .model import SERIES, Measure, Sheet
@@ -29,6 +30,36 @@ STATE_WORDS = {
     "not-indicated": ("n/i", "not indicated (reason below)"),
     "resulted": ("", "examination with its result"),
 }
+
+
+@dataclass(frozen=True)
+class CellNote:
+    """The reason shared by cells of one row (one line under the calendar, however many days it covers)."""
+
+    row: str
+    title: str
+    days: tuple[int, ...]
+    when: str
+    states: str
+    reason: str
+
+
+def _cell_notes(course: Course) -> list[CellNote]:
+    """Each row's cell reasons, the days that share a reason on one line (`day 21 (2024-03-25)`, `days 0-27`)."""
+    notes = []
+    for row in course.rows:
+        by_reason: dict[str, list[Cell]] = {}
+        for cell in row.cells:
+            if cell.reason:
+                by_reason.setdefault(cell.reason, []).append(cell)
+        for reason, cells in by_reason.items():
+            days = tuple(c.day for c in cells)
+            when = (f"day {days[0]} ({cells[0].date.isoformat()})" if len(days) == 1 else
+                    f"days {days[0]}-{days[-1]}" if days == tuple(range(days[0], days[-1] + 1)) else
+                    "days " + ", ".join(str(d) for d in days))
+            states = ", ".join(dict.fromkeys(c.state for c in cells))
+            notes.append(CellNote(row.id, row.title, days, when, states, reason))
+    return notes
 
 
 @dataclass(frozen=True)
@@ -143,7 +174,7 @@ def render_sheet(sheet: Sheet) -> str:
     return _environment().get_template("sheet.html.j2").render(
         sheet=sheet, course=course, report=report, patient_line=_patient_line(sheet.patient),
         height=_measure(sheet.height), weight=_measure(sheet.weight), figure=figure, outside=outside,
-        today=course.today(), decisions=list(_decisions(report, _doses(report))),
+        today=course.today(), notes=_cell_notes(course), decisions=list(_decisions(report, _doses(report))),
         words=STATE_WORDS, version=__version__, library_hash=sheet.context.library_hash[:12],
         bsa=report.get("bsa") or {},
     )
