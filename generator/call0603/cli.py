@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "call0603.cohort.commands",
     "call0603.evaluator.commands",
     "call0603.sheet.commands",
+    "call0603.service.command",
     "call0603.testkit.command",
 )
 

@@ -209,12 +209,13 @@ def test_rule(results: dict[str, dict[str, Any]], scenario: Scenario) -> None:
 
 def test_reasons_evidence_and_doses(results: dict[str, dict[str, Any]]) -> None:
     override = results["m3override"]["results"][D14]["Tuple"]
-    assert override["reason"] == ("counts low (ANC 400 '/uL', platelets 100000 '/uL') but the day-14 marrow is M3: "
-                                  "given regardless of counts")
+    assert override["reason"] == ("counts low: ANC 400/µL (below 500/µL); platelets 100,000/µL (not below 50,000/µL); "
+                                  "day-14 marrow M3: given regardless of counts")
     assert sorted(override["evidence"]) == ["Observation/m3override-0", "Observation/m3override-1", "Observation/m3override-2"]
     assert override["dose"] is None
     withheld = results["anc499"]["results"][D14]["Tuple"]
-    assert (withheld["dose"], withheld["reason"]) == (None, "counts low (ANC 499 '/uL', platelets 100000 '/uL'); day-14 marrow M1")
+    assert (withheld["dose"], withheld["reason"]) == (
+        None, "counts low: ANC 499/µL (below 500/µL); platelets 100,000/µL (not below 50,000/µL); day-14 marrow M1")
     assert results["deceased"]["results"][D14]["Tuple"]["reason"] == "patient deceased (2024-03-14)"
     bsa = results["bsa"]["results"]
     assert round(float(bsa["BSA"]["Decimal"]), 6) == round((140 * 35 / 3600) ** 0.5, 6)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from call0603.evaluator.reading import prepare
 from call0603.evaluator.inputs import InputRefused, load_patient, parse_date
 
 
@@ -75,7 +76,14 @@ def test_urn_uuid_references_resolve_through_the_bundle_full_url(tmp_path: Path)
         tmp_path,
         _bundle(P1, _obs("a", "urn:uuid:0f1e"), _obs("b", "urn:uuid:other"), full_urls=["urn:uuid:0f1e"]),
     )
-    assert [r["id"] for r in load_patient(path).resources] == ["p1", "a"]
+    patient = load_patient(path)
+    assert [r["id"] for r in patient.resources] == ["p1", "a", "b"]
+    assert patient.resources[1]["subject"] == {"reference": "Patient/p1"}
+    # in a one-Patient document, a result naming no one is kept, so the rules see it as an error in the data
+    prepared, _ = prepare(patient.resources, "p1", "http://fhir.call0603.org/StructureDefinition/data-problem")
+    flagged = {r["id"]: r.get("extension") for r in prepared}
+    assert flagged["a"] is None
+    assert flagged["b"][0]["valueString"] == "subject 'urn:uuid:other' resolves to no Patient in the data"
 
 
 def test_ndjson_folder_plain_and_gzip_is_grouped_by_patient(tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import EXAMPLE, EXAMPLE_AS_OF
+from sheet_support import EXAMPLE, EXAMPLE_AS_OF
 from typer.testing import CliRunner
 
 from call0603.cli import app

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ARTIFACTS, EXAMPLE, EXAMPLE_AS_OF, hand_table
+from sheet_support import ARTIFACTS, EXAMPLE, EXAMPLE_AS_OF, hand_table
 from typer.testing import CliRunner
 
 from call0603.cli import app

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as _dt
 
-from conftest import hand_table, kit_sheet
+from sheet_support import hand_table, kit_sheet
 
 from call0603.evaluator.context import EvaluationContext
 from call0603.sheet.model import Sheet

@@ -13,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLE, EXAMPLE_AS_OF
+from sheet_support import EXAMPLE, EXAMPLE_AS_OF
 
 from call0603 import paths
 from call0603.build import build_package

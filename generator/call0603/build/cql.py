@@ -20,12 +20,23 @@ FHIRHELPERS_SOURCE = HERE / "cql" / "FHIRHelpers-4.0.1.cql"
 
 #: Every unit a quantity result is converted to before comparison, with the CQL function that does it.
 QUANTITY_UNITS: tuple[tuple[str, str], ...] = (
-    ("/uL", "Results In /uL"),
-    ("%", "Results In %"),
-    ("g/dL", "Results In g/dL"),
-    ("cm", "Results In cm"),
-    ("kg", "Results In kg"),
+    ("/uL", "Value In /uL"),
+    ("%", "Value In %"),
+    ("g/dL", "Value In g/dL"),
+    ("cm", "Value In cm"),
+    ("kg", "Value In kg"),
 )
+
+#: The units the input contract names for its quantities; a Quantity whose unit text and code are two of these that
+#: differ in size is a contradiction in the data.
+INPUT_UNITS: tuple[str, ...] = (
+    "/uL", "/mm3", "10*3/uL", "10*9/L", "10*6/L", "%", "g/dL", "g/L", "kg", "g", "[lb_av]", "cm", "m", "[in_i]", "m2",
+)
+
+#: The CQL type of one result as the rules read it (Common."Readings In ..."), and of a window's deciding results.
+READING_TYPE = "Tuple { observation FHIR.Observation, why String }"
+WINDOW_TYPE = f"List<{READING_TYPE}>"
+UCUM = "http://unitsofmeasure.org"
 
 #: BSA formulas (height in cm, weight in kg): Mosteller (N Engl J Med 1987;317:1098), DuBois (Arch Intern Med
 #: 1916;17:863), Haycock (J Pediatr 1978;93:62). The guideline's `settings.bsa.formula` chooses one.
@@ -112,6 +123,10 @@ def _render(guideline: Guideline, template: str) -> str:
         "day_list": _day_list,
         "site_title": _site_title,
         "bsa_expression": bsa_expression,
+        "reading_type": READING_TYPE,
+        "window_type": WINDOW_TYPE,
+        "input_units": INPUT_UNITS,
+        "ucum": UCUM,
     }
     text = _environment().get_template(template).render(context)
     return _tidy(text)

@@ -93,3 +93,18 @@ def value_set_urls(elm: Mapping[str, Any]) -> dict[str, str]:
 def code_system_urls(elm: Mapping[str, Any]) -> dict[str, str]:
     """Code system name → URL, as the library declares them."""
     return {cs["name"]: cs["id"] for cs in elm["library"].get("codeSystems", {}).get("def", [])}
+
+
+#: Optional ELM lists the translator writes empty on every node: they carry nothing.
+EMPTY_LISTS_LEFT_OUT = frozenset({"annotation", "signature"})
+
+
+def without_empty_annotations(node: Any) -> Any:
+    """The ELM with every empty `annotation` (and function `signature`) list left out: the translator writes them on
+    every node, they are optional in ELM and carry nothing, and they take a fifth of a Library's size (a FHIR string
+    holds at most 1 MiB on servers)."""
+    if isinstance(node, dict):
+        return {k: without_empty_annotations(v) for k, v in node.items() if not (k in EMPTY_LISTS_LEFT_OUT and v == [])}
+    if isinstance(node, list):
+        return [without_empty_annotations(v) for v in node]
+    return node

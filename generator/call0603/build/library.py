@@ -78,7 +78,7 @@ def _compile(guideline: Guideline, wanted: tuple[str, ...]) -> list[CompiledLibr
         translation = translations[name]
         if not translation.clean or translation.elm is None:
             raise CqlBuildError(name, sources[name], translation)
-        compiled.append(CompiledLibrary(name, sources[name], translation.elm))
+        compiled.append(CompiledLibrary(name, sources[name], elm_info.without_empty_annotations(translation.elm)))
     return compiled
 
 

@@ -10,6 +10,7 @@ from typing import Any, Iterable, Mapping
 import orjson
 
 from ..evaluator.inputs import InputRefused, PatientInput
+from ..evaluator.reading import distinct_copies, latest_version, loads
 from .evaluator import LoadedEvaluator
 
 ASSESSED = "assessed"
@@ -70,13 +71,15 @@ def patient_input(patient_id: str, lines: Iterable[bytes | str], source: str) ->
 
     The order does not depend on the input files' order or the engine, so both engines see the same input.
     """
-    resources = sorted((orjson.loads(line) for line in lines), key=_resource_key)
-    patients = [r for r in resources if r.get("resourceType") == "Patient"]
+    resources = sorted((loads(line) for line in lines), key=_resource_key)
+    patients = distinct_copies(r for r in resources if r.get("resourceType") == "Patient")
     if not patients:
         raise InputRefused(source, f"resources name Patient/{patient_id} but the export has no Patient with that id")
-    if len(patients) > 1:
-        raise InputRefused(source, f"{len(patients)} Patient resources with id '{patient_id}'")
-    return PatientInput(source, patients[0], tuple(resources))
+    patient = patients[0] if len(patients) == 1 else latest_version(patients)
+    if patient is None:
+        raise InputRefused(source, f"{len(patients)} Patient resources with id '{patient_id}' that differ, and neither "
+                                   "meta.versionId nor meta.lastUpdated tells which stands")
+    return PatientInput(source, patient, (patient, *(r for r in resources if r.get("resourceType") != "Patient")))
 
 
 def evaluate(

@@ -199,6 +199,18 @@ def _plain(value: Any) -> Any:
     return {"Decimal": str(value)}
 
 
+def _same_json(ours: Any, theirs: Any) -> bool:
+    """Equal FHIR JSON, numbers by value (an exact Decimal here is a binary float in cql-execution)."""
+    if isinstance(ours, dict) and isinstance(theirs, dict):
+        return ours.keys() == theirs.keys() and all(_same_json(ours[k], theirs[k]) for k in ours)
+    if isinstance(ours, list) and isinstance(theirs, list):
+        return len(ours) == len(theirs) and all(_same_json(a, b) for a, b in zip(ours, theirs))
+    numbers = (int, float, Decimal)
+    if isinstance(ours, numbers) and isinstance(theirs, numbers) and not isinstance(ours, bool) and not isinstance(theirs, bool):
+        return _decimal(ours) == _decimal(theirs)
+    return type(ours) is type(theirs) and ours == theirs
+
+
 def same(ours: Any, theirs: Any) -> bool:
     """Exact equality of two tagged values (numbers by decimal value, a Number matching any numeric type).
 
@@ -220,7 +232,7 @@ def same(ours: Any, theirs: Any) -> bool:
             x, y = _decimal(ours["Quantity"]), _decimal(theirs["Quantity"])
             return x is not None and x == y and (ours["unit"] or "1") == (theirs["unit"] or "1")
         if "FHIR" in ours or "FHIR" in theirs:
-            return ours == theirs
+            return _same_json(ours, theirs)
         if ours.keys() != theirs.keys():
             return False
         for key in ours:

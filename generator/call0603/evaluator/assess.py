@@ -8,7 +8,7 @@ Python only evaluates and arranges: each report field is one define of the packa
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Mapping
 
@@ -18,6 +18,7 @@ from ..cql.datatypes.datetime import Date, DateTime
 from .context import EvaluationContext, load_context
 from .fhirvalue import to_fhir
 from .inputs import InputRefused, PatientInput
+from .reading import prepare
 
 __all__ = ["Evaluation", "assess_patient", "evaluate_patient", "load_context", "report_from"]
 
@@ -63,7 +64,9 @@ def evaluate_patient(
     expressions: list[str] | None = None,
 ) -> Evaluation:
     """Evaluate the report's defines (or `expressions`) for one patient; refuse when day 0 is unknown."""
-    data = PatientData.from_resources(patient.resources)
+    resources, problems = prepare(patient.resources, str(patient.patient.get("id")), context.data_problem_url)
+    patient = replace(patient, resources=tuple(resources), problems=tuple(problems))
+    data = PatientData.from_resources(resources)
     wanted = [DAY_0, IGNORED, *context.report_defines.values(), *EXTRAS.values(), *(expressions or [])]
     results = context.engine.evaluate(
         context.library, data=data, parameters=parameters(start, as_of), now=request_time(as_of),
@@ -108,15 +111,27 @@ def report_from(evaluation: Evaluation, context: EvaluationContext) -> dict[str,
             report.setdefault(group, {})[key] = _decision(value)
         else:
             report[field] = _decision(value)
-    report["ignored"] = [{"resource": i["resource"], "why": i["why"]} for i in r[IGNORED] or []]
+    report["ignored"] = ignored(evaluation)
     for field, define in EXTRAS.items():
         report[field] = to_fhir(r[define])
     return report
 
 
+def set_aside(evaluation: Evaluation) -> list[dict[str, str]]:
+    """Every resource set aside, with why and its kind: the CQL's `Ignored`, and what the rules could not see at all."""
+    found = [{"resource": i["resource"], "why": i["why"], "kind": i["kind"]} for i in evaluation.results[IGNORED] or []]
+    found += [{"resource": p.resource, "why": p.why, "kind": "error"} for p in evaluation.patient.problems]
+    return sorted(found, key=lambda i: (i["resource"], i["why"]))
+
+
+def ignored(evaluation: Evaluation) -> list[dict[str, str]]:
+    """The report's `ignored`: every resource set aside, with why."""
+    return [{"resource": i["resource"], "why": i["why"]} for i in set_aside(evaluation)]
+
+
 def ignored_for_error(evaluation: Evaluation) -> list[dict[str, str]]:
     """The resources set aside for an error in the data (what `--strict` refuses)."""
-    return [{"resource": i["resource"], "why": i["why"]} for i in evaluation.results[IGNORED] or [] if i["kind"] == "error"]
+    return [{"resource": i["resource"], "why": i["why"]} for i in set_aside(evaluation) if i["kind"] == "error"]
 
 
 def refuse_errors(evaluation: Evaluation) -> None:

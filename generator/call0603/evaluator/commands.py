@@ -24,6 +24,8 @@ INPUT_HELP = "A FHIR Bundle (collection, transaction, batch, searchset) or a fol
 SUBJECT_HELP = "The Patient id (needed when INPUT holds more than one Patient)."
 START_HELP = "Day 0 of reinduction, YYYY-MM-DD (default: the start of the patient's CarePlan for this package)."
 AS_OF_HELP = "The evaluation date, YYYY-MM-DD: data after it is not seen (default: today)."
+FHIR_SERVER_HELP = "Read the patient (--subject) from this FHIR R4 server instead of INPUT."
+TOKEN_HELP = "Bearer token sent to --fhir-server."
 STRICT_HELP = "Refuse the input when any resource is unusable (bad unit, no value, bad date) instead of ignoring it."
 
 
@@ -33,6 +35,23 @@ def _dates(source: Path, start: str | None, as_of: str | None) -> tuple[_dt.date
 
     return (parse_date(start, "--start", source) if start is not None else None,
             parse_date(as_of, "--as-of", source) if as_of is not None else _dt.date.today())
+
+
+def _patient(input: Path | None, subject: str | None, fhir_server: str | None, token: str | None, context: Any) -> Any:
+    """The patient from INPUT, or from --fhir-server by --subject (exactly one of the two sources)."""
+    from .inputs import load_patient
+
+    if (input is None) == (fhir_server is None):
+        raise typer.BadParameter("give INPUT or --fhir-server (with --subject), one of the two")
+    if input is not None:
+        return load_patient(input, subject)
+    if not subject:
+        raise typer.BadParameter("--fhir-server needs --subject")
+    from ..service.datasource import patient_from_server
+    from ..service.fhirclient import FhirClient
+    from ..service.package import main_library, templates_of
+
+    return patient_from_server(FhirClient(fhir_server, token=token), templates_of(main_library(context)), subject)
 
 
 def _run(work: Callable[[], Any]) -> Any:
@@ -54,23 +73,25 @@ def _dump(document: Any) -> str:
 
 
 def apply_command(
-    input: Path = typer.Argument(..., help=INPUT_HELP, show_default=False),
+    input: Optional[Path] = typer.Argument(None, help=INPUT_HELP, show_default=False),
     subject: Optional[str] = typer.Option(None, "--subject", help=SUBJECT_HELP),
     start: Optional[str] = typer.Option(None, "--start", help=START_HELP),
     as_of: Optional[str] = typer.Option(None, "--as-of", help=AS_OF_HELP),
     out: Optional[Path] = typer.Option(None, "--out", help="Write the CarePlan here instead of stdout."),
     strict: bool = typer.Option(False, "--strict", help=STRICT_HELP),
+    fhir_server: Optional[str] = typer.Option(None, "--fhir-server", help=FHIR_SERVER_HELP),
+    token: Optional[str] = typer.Option(None, "--token", help=TOKEN_HELP),
 ) -> None:
     """PlanDefinition $apply for one patient: an R4 CarePlan with its RequestGroup and requests."""
 
     def work() -> dict[str, Any]:
         from .careplan import careplan_for
         from .context import load_context
-        from .inputs import load_patient
 
-        day0, when = _dates(input, start, as_of)
-        patient = load_patient(input, subject)
-        return careplan_for(patient, start=day0, as_of=when, context=load_context(), strict=strict)
+        day0, when = _dates(input or Path(str(fhir_server)), start, as_of)
+        context = load_context()
+        patient = _patient(input, subject, fhir_server, token, context)
+        return careplan_for(patient, start=day0, as_of=when, context=context, strict=strict)
 
     careplan = _run(work)
     if out is None:
@@ -80,13 +101,15 @@ def apply_command(
 
 
 def assess_command(
-    input: Path = typer.Argument(..., help=INPUT_HELP, show_default=False),
+    input: Optional[Path] = typer.Argument(None, help=INPUT_HELP, show_default=False),
     subject: Optional[str] = typer.Option(None, "--subject", help=SUBJECT_HELP),
     start: Optional[str] = typer.Option(None, "--start", help=START_HELP),
     as_of: Optional[str] = typer.Option(None, "--as-of", help=AS_OF_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print the assessment report as JSON (assessment-report.md)."),
     explain: bool = typer.Option(False, "--explain", help="Add the decision trace: defines, inputs, thresholds, ignored."),
     strict: bool = typer.Option(False, "--strict", help=STRICT_HELP),
+    fhir_server: Optional[str] = typer.Option(None, "--fhir-server", help=FHIR_SERVER_HELP),
+    token: Optional[str] = typer.Option(None, "--token", help=TOKEN_HELP),
 ) -> None:
     """The assessment report for one patient: every decision with its reason and evidence."""
 
@@ -96,11 +119,11 @@ def assess_command(
         from .context import load_context
         from .course import course_from
         from .explain import trace
-        from .inputs import load_patient
 
-        day0, when = _dates(input, start, as_of)
+        day0, when = _dates(input or Path(str(fhir_server)), start, as_of)
         context = load_context()
-        evaluation = evaluate_patient(load_patient(input, subject), start=day0, as_of=when, context=context,
+        patient = _patient(input, subject, fhir_server, token, context)
+        evaluation = evaluate_patient(patient, start=day0, as_of=when, context=context,
                                       expressions=None if as_json else plan_expressions(context))
         if strict:
             refuse_errors(evaluation)

@@ -39,6 +39,11 @@ class EvaluationContext:
     report_defines: Mapping[str, str]
     library_hash: str
 
+    @property
+    def data_problem_url(self) -> str:
+        """The extension the reading layer puts on a resource it could not take as it stands."""
+        return self.guideline.package.data_problem_url
+
 
 def _read(path: Path) -> Any:
     try:

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..build.cql import unit_function_name
 from ..guideline.model import Amount, Guideline
-from .assess import IGNORED, Evaluation
+from .assess import Evaluation, set_aside
 from .context import EvaluationContext
 from .fhirvalue import to_fhir
 
@@ -127,5 +127,5 @@ def trace(evaluation: Evaluation, context: EvaluationContext) -> dict[str, Any]:
         entry["inputs"] = [_input(ref, evaluation, context) for ref in _evidence(out)]
         entry["thresholds"] = limits.get(field, [])
         decisions.append(entry)
-    ignored = [dict(i) for i in evaluation.results[IGNORED] or []]
+    ignored = set_aside(evaluation)
     return {"decisions": decisions, "ignored": ignored}

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-import orjson
+from .reading import (
+    SUBJECT_TYPES, NotJson, Problem, distinct_copies, latest_version, loads, read_type, reference_target, subject_reference,
+)
 
 #: Bundle types that carry a patient's data (input-contract.md).
 BUNDLE_TYPES = frozenset({"collection", "transaction", "batch", "searchset"})
@@ -33,6 +35,8 @@ class PatientInput:
     source: str
     patient: dict[str, Any]
     resources: tuple[dict[str, Any], ...]
+    #: Problems of resources the rules cannot see at all, found when reading (listed beside the CQL's `Ignored`).
+    problems: tuple[Problem, ...] = ()
 
     @property
     def subject(self) -> str:
@@ -52,8 +56,8 @@ def parse_date(text: str, what: str, source: Path | str) -> _dt.date:
 
 def _json(raw: bytes, source: Path | str) -> Any:
     try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError as e:
+        return loads(raw)
+    except NotJson as e:
         raise InputRefused(source, f"not JSON ({e})") from None
 
 
@@ -111,46 +115,64 @@ _REFERENCE_FIELDS = ("subject", "patient", "beneficiary")
 def patient_of(resource: dict[str, Any], aliases: dict[str, str] | None = None) -> str | None:
     """The Patient id a resource belongs to (itself for a Patient), or None when it names none.
 
-    `aliases` maps a Bundle entry's fullUrl (e.g. `urn:uuid:…`) to its Patient id.
+    A reference may be `Patient/<id>`, carry `/_history/<v>`, be an absolute URL, or be a Bundle entry's fullUrl
+    (`aliases` maps a fullUrl such as `urn:uuid:…` to its Patient id).
     """
     if resource.get("resourceType") == "Patient":
         return resource.get("id")
     for field in _REFERENCE_FIELDS:
         ref = resource.get(field)
         if isinstance(ref, dict) and isinstance(ref.get("reference"), str):
-            reference = ref["reference"]
-            if aliases and reference in aliases:
-                return aliases[reference]
-            kind, _, ident = reference.rpartition("/")
-            if kind.endswith("Patient") and ident:
-                return ident
+            return reference_target(ref["reference"], aliases)
     return None
+
+
+def _one_version(copies: list[dict[str, Any]], wanted: str, source: Path | str) -> dict[str, Any]:
+    distinct = distinct_copies(copies)
+    chosen = distinct[0] if len(distinct) == 1 else latest_version(distinct)
+    if chosen is None:
+        raise InputRefused(source, f"{len(distinct)} Patients with id '{wanted}' that differ, and neither meta.versionId "
+                                   "nor meta.lastUpdated tells which stands")
+    return chosen
 
 
 def select_patient(
     resources: Iterable[dict[str, Any]], subject: str | None, source: Path | str, aliases: dict[str, str] | None = None
 ) -> PatientInput:
-    """The one patient the evaluation is about, with that patient's resources (others' are left out)."""
+    """The one patient the evaluation is about, with that patient's resources (others' are left out).
+
+    In a document holding one Patient, a resource of a type the rules read whose subject resolves to no Patient is
+    kept (the reading layer flags it as an error in the data); one naming another Patient present is not this patient's.
+    """
     resources = list(resources)
     patients = [r for r in resources if r.get("resourceType") == "Patient"]
+    if any(not isinstance(p.get("id"), str) or not p["id"] for p in patients):
+        raise InputRefused(source, "the Patient has no id")
+    ids = sorted({p["id"] for p in patients})
     wanted = subject.removeprefix("Patient/") if subject else None
-    if wanted is not None:
-        chosen = [p for p in patients if p.get("id") == wanted]
-        if not chosen:
-            raise InputRefused(source, f"no Patient with id '{wanted}'")
-        if len(chosen) > 1:
-            raise InputRefused(source, f"two Patients with id '{wanted}'")
-    else:
+    if wanted is None:
         if not patients:
             raise InputRefused(source, "no Patient resource")
-        if len(patients) > 1:
-            raise InputRefused(source, f"{len(patients)} Patients and no --subject to choose one")
-        chosen = patients
-    patient = chosen[0]
-    if not isinstance(patient.get("id"), str) or not patient["id"]:
-        raise InputRefused(source, "the Patient has no id")
+        if len(ids) > 1:
+            raise InputRefused(source, f"{len(ids)} Patients and no --subject to choose one")
+        wanted = ids[0]
+    chosen = [p for p in patients if p.get("id") == wanted]
+    if not chosen:
+        raise InputRefused(source, f"no Patient with id '{wanted}'")
+    patient = _one_version(chosen, wanted, source)
     pid = patient["id"]
-    own = tuple(r for r in resources if r is not patient and patient_of(r, aliases) == pid)
+    others = set(ids) - {pid}
+    own = []
+    for r in resources:
+        if r.get("resourceType") == "Patient":
+            continue
+        target = patient_of(r, aliases)
+        if target == pid:
+            if aliases and subject_reference(r) in aliases:
+                r = {**r, "subject": {**r["subject"], "reference": f"Patient/{pid}"}}
+            own.append(r)
+        elif not others and read_type(r.get("resourceType")) in SUBJECT_TYPES:
+            own.append(r)
     return PatientInput(str(source), patient, (patient, *own))
 
 
@@ -158,3 +180,9 @@ def load_patient(path: Path, subject: str | None = None) -> PatientInput:
     """Read INPUT and choose its patient, refusing a document that cannot be used."""
     resources, aliases = read_resources(path)
     return select_patient(resources, subject, path, aliases)
+
+
+def patient_from_bundle(doc: Any, subject: str | None, source: str) -> PatientInput:
+    """Choose the patient of a Bundle already parsed (a request's `data`), refusing it by the name `source`."""
+    resources, aliases = _bundle_resources(doc, Path(source))
+    return select_patient(resources, subject, source, aliases)

@@ -13,6 +13,13 @@ Finding = tuple[str, tuple[PathPart, ...], str]
 
 WINDOW_NAMES = ("day7", "day14", "day28")
 
+#: Each input concept with a plausible range, and the unit its rules compare in (the range's unit).
+PLAUSIBLE_RANGE_UNITS = {
+    "anc": "/uL", "platelets": "/uL", "hemoglobin": "g/dL", "marrow-blasts": "%", "peripheral-blasts-percent": "%",
+    "peripheral-blasts-count": "/uL", "csf-wbc": "/uL", "csf-lymphoblasts": "/uL", "diagnosis-wbc": "/uL",
+    "body-height": "cm", "body-weight": "kg", "bsa": "m2",
+}
+
 
 def check_document(doc: Mapping[str, Any]) -> list[Finding]:
     """Every cross-file and ordering rule; the document has already passed the JSON Schema."""
@@ -137,6 +144,17 @@ def _settings(doc: Mapping[str, Any]) -> Iterator[Finding]:
             yield "settings", ("dose_caps", "caps", i, "agent"), f"agent {cap['agent']!r} is not in regimen.agents"
     for i, dup in _duplicates([c["agent"] for c in settings["dose_caps"]["caps"]]):
         yield "settings", ("dose_caps", "caps", i, "agent"), f"agent {dup!r} is capped twice"
+    for concept, bounds in settings["plausible_ranges"]["ranges"].items():
+        path = ("plausible_ranges", "ranges", concept)
+        unit = PLAUSIBLE_RANGE_UNITS.get(concept)
+        if unit is None:
+            yield "settings", path, f"no input concept {concept!r} (one of {', '.join(sorted(PLAUSIBLE_RANGE_UNITS))})"
+            continue
+        for end in ("min", "max"):
+            if bounds[end]["unit"] != unit:
+                yield "settings", (*path, end, "unit"), f"must be {unit!r}, the unit the rules compare {concept} in"
+        if bounds["min"]["value"] >= bounds["max"]["value"]:
+            yield "settings", path, f"min {bounds['min']['value']} must be below max {bounds['max']['value']}"
     yield from _dose_units(doc)
 
 

@@ -8,8 +8,8 @@ from typing import Any, Mapping
 
 from .model import (
     AgeRange, Agent, Amount, Assessment, Citation, CodeSystemDef, Coding, Concept, Dose, GradeRow, Guideline,
-    IdarubicinDay, Intrathecal, IntrathecalRegimen, LibraryParameter, MarrowExam, PackageInfo, Regimen, Settings,
-    Substance, Terminology, ValueSetDef, Window, Withholding,
+    IdarubicinDay, Intrathecal, IntrathecalRegimen, LibraryParameter, MarrowExam, PackageInfo, PlausibleRange, Regimen,
+    Settings, Substance, Terminology, ValueSetDef, Window, Withholding,
 )
 
 
@@ -88,6 +88,10 @@ def _settings(raw: Mapping[str, Any]) -> Settings:
         diagnosis_wbc_window_days=raw["diagnosis_wbc_window_days"]["value"],
         response_precedence=raw["response_precedence"]["value"],
         cytogenetic_precedence=raw["cytogenetic_precedence"]["value"],
+        plausible_ranges=MappingProxyType({
+            concept: PlausibleRange(_amount(r["min"]), _amount(r["max"]))
+            for concept, r in sorted(raw["plausible_ranges"]["ranges"].items())
+        }),
     )
 
 

@@ -217,6 +217,15 @@ class Settings:
     diagnosis_wbc_window_days: int
     response_precedence: str
     cytogenetic_precedence: str
+    plausible_ranges: Mapping[str, "PlausibleRange"]
+
+
+@dataclass(frozen=True)
+class PlausibleRange:
+    """The physiologically possible values of one input concept (`min <= value <= max`); outside is an error in the data."""
+
+    min: Amount
+    max: Amount
 
 
 @dataclass(frozen=True)
@@ -371,6 +380,12 @@ class PackageInfo:
     def common_library_url(self) -> str:
         """The canonical URL of the included library of FHIR data functions and per-day rules."""
         return f"{self.canonical}/Library/{self.common_library_id}"
+
+    @property
+    def data_problem_url(self) -> str:
+        """The extension the evaluator's reading layer puts on an input resource it could not take as it stands,
+        saying why (the CQL sets such a resource aside as an error in the data)."""
+        return f"{self.canonical}/StructureDefinition/data-problem"
 
     @property
     def plan_definition_url(self) -> str:

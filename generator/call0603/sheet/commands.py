@@ -8,26 +8,30 @@ from typing import Optional
 
 import typer
 
-from ..evaluator.commands import AS_OF_HELP, INPUT_HELP, START_HELP, SUBJECT_HELP, _dates, _run
+from ..evaluator.commands import (AS_OF_HELP, FHIR_SERVER_HELP, INPUT_HELP, START_HELP, SUBJECT_HELP, TOKEN_HELP,
+                                  _dates, _patient, _run)
 
 
 def sheet_command(
-    input: Path = typer.Argument(..., help=INPUT_HELP, show_default=False),
+    input: Optional[Path] = typer.Argument(None, help=INPUT_HELP, show_default=False),
     subject: Optional[str] = typer.Option(None, "--subject", help=SUBJECT_HELP),
     start: Optional[str] = typer.Option(None, "--start", help=START_HELP),
     as_of: Optional[str] = typer.Option(None, "--as-of", help=AS_OF_HELP),
     out: Optional[Path] = typer.Option(None, "--out", help="Write the page here (FILE.html) instead of stdout."),
+    fhir_server: Optional[str] = typer.Option(None, "--fhir-server", help=FHIR_SERVER_HELP),
+    token: Optional[str] = typer.Option(None, "--token", help=TOKEN_HELP),
 ) -> None:
     """The course sheet for one patient: calendar, counts, every decision; one HTML page, printable on A4."""
 
     def work() -> str:
         from ..evaluator.context import load_context
-        from ..evaluator.inputs import load_patient
         from .model import sheet_for
         from .page import render_sheet
 
-        day0, when = _dates(input, start, as_of)
-        return render_sheet(sheet_for(load_patient(input, subject), start=day0, as_of=when, context=load_context()))
+        day0, when = _dates(input or Path(str(fhir_server)), start, as_of)
+        context = load_context()
+        patient = _patient(input, subject, fhir_server, token, context)
+        return render_sheet(sheet_for(patient, start=day0, as_of=when, context=context))
 
     page = _run(work)
     if out is None:

@@ -1,8 +1,9 @@
 """What the sheet shows, gathered from one evaluation: the report, the CarePlan's calendar and the results plotted.
 
 Every number is the Library's: the report and the CarePlan come from the same evaluated defines, the counts are the
-results the CQL keeps (`ANC Results`, `Platelet Results`, `Marrow Blast Results`) in the unit its rules compare in,
-dated and converted by the Library's own functions, and the thresholds are those of guideline/.
+usable results the CQL keeps (`ANC Results`, `Platelet Results`, `Marrow Blast Results`: readings with no problem)
+in the unit its rules compare in, dated and converted by the Library's own functions, and the thresholds are those
+of guideline/.
 """
 
 from __future__ import annotations
@@ -13,16 +14,18 @@ from decimal import Decimal
 from typing import Any, Mapping
 
 from ..build.cql import unit_function_name
+from ..cql import Tuple
 from ..evaluator.assess import Evaluation, evaluate_patient, report_from
 from ..evaluator.careplan import careplan_of, plan_expressions
 from ..evaluator.context import EvaluationContext
 from ..evaluator.course import Course, course_from
 from ..evaluator.inputs import PatientInput
 
-#: Defines the sheet reads besides the report's and the plan's: where day 0 comes from, the BSA's height and weight.
+#: Defines the sheet reads besides the report's and the plan's: where day 0 comes from, the BSA's height and weight
+#: (and the readings they come from, for their dates).
 DAY_0_SOURCE = "Day 0 Source"
 BSA_HEIGHT, BSA_WEIGHT = "BSA Height", "BSA Weight"
-BSA_HEIGHT_RESULT, BSA_WEIGHT_RESULT = "BSA Height Result", "BSA Weight Result"
+BSA_HEIGHT_RESULT, BSA_WEIGHT_RESULT = "BSA Heights", "BSA Weights"
 #: The results plotted: (define, the unit the Library converts them to).
 SERIES = {"anc": ("ANC Results", "/uL"), "platelets": ("Platelet Results", "/uL"), "marrow": ("Marrow Blast Results", "%")}
 SHEET_DEFINES = (DAY_0_SOURCE, BSA_HEIGHT, BSA_WEIGHT, BSA_HEIGHT_RESULT, BSA_WEIGHT_RESULT,
@@ -73,9 +76,15 @@ def _date(context: EvaluationContext, evaluation: Evaluation, resource: Any) -> 
     return None if found is None else _dt.date.fromisoformat(str(found)[:10])
 
 
+def _observation(item: Any) -> Any:
+    """The Observation of a reading (`Tuple { observation, why }`), or the item itself."""
+    return item["observation"] if isinstance(item, Tuple) else item
+
+
 def _series(context: EvaluationContext, evaluation: Evaluation, define: str, unit: str, day0: _dt.date) -> tuple[Point, ...]:
     points = []
-    for resource in evaluation.results[define] or []:
+    for item in evaluation.results[define] or []:
+        resource = _observation(item)
         date = _date(context, evaluation, resource)
         value = _call(context, evaluation, unit_function_name(unit), resource)
         if date is None or value is None:
@@ -88,7 +97,8 @@ def _measure(context: EvaluationContext, evaluation: Evaluation, define: str, re
     value = evaluation.results[define]
     if value is None:
         return None
-    resource = evaluation.results[result]
+    readings = evaluation.results[result] or []
+    resource = _observation(readings[0]) if readings else None
     return Measure(value.value, value.unit, _date(context, evaluation, resource) if resource is not None else None)
 
 

@@ -16,6 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 from itertools import groupby
 from typing import Any, Iterable, Mapping
 
+import msgspec
+
 from .. import paths
 from ..build.write import FHIRHELPERS_ELM
 from ..cql import PatientData
@@ -24,6 +26,7 @@ from ..evaluator.assess import EXTRAS, assess_patient, parameters, request_time
 from ..evaluator.careplan import careplan_for
 from ..evaluator.context import ELM_TYPE, EvaluationContext
 from ..evaluator.inputs import InputRefused, load_patient
+from ..evaluator.reading import prepare
 from .divergences import KNOWN_DIVERGENCES, accounted_for
 from .write import ASSESSMENT, CAREPLAN, Case
 
@@ -213,8 +216,24 @@ def define_document(results: Mapping[str, Any], report_defines: Mapping[str, str
     return doc
 
 
+_NUMBERS = msgspec.json.Encoder(decimal_format="number")
+
+
+def prepared_bundle(case: Case, context: EvaluationContext) -> dict[str, Any]:
+    """The case's patient as the CQL sees it: its resources after the reading layer (flags, versions, order), as a
+    Bundle, so every engine runs the rules on the same input."""
+    patient = load_patient(case.bundle, case.subject)
+    resources, _ = prepare(patient.resources, str(patient.patient.get("id")), context.data_problem_url)
+    return {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": r} for r in resources]}
+
+
+def _as_json_numbers(bundle: dict[str, Any]) -> dict[str, Any]:
+    """A Bundle with its exact decimals as JSON numbers, for a JavaScript engine (which reads them as floats)."""
+    return json.loads(_NUMBERS.encode(bundle))
+
+
 def _python_tagged(case: Case, context: EvaluationContext, names: list[str]) -> dict[str, Any]:
-    bundle = json.loads(case.bundle.read_text(encoding="utf-8"))
+    bundle = prepared_bundle(case, context)
     results = context.engine.evaluate(context.library, data=PatientData.from_bundle(bundle),
                                       parameters=parameters(case.start, case.as_of), now=request_time(case.as_of),
                                       terminology=context.terminology, expressions=names)
@@ -237,7 +256,7 @@ def run_cross_engine(cases: list[Case], context: EvaluationContext) -> tuple[lis
     libraries = package_elm(context)
     main = next(e for e in libraries if e["library"]["identifier"]["id"] == context.library)
     names = patient_defines(main)
-    theirs = _cql_execution_results(cases, libraries, context.library)
+    theirs = _cql_execution_results(cases, libraries, context.library, context)
     outcomes, results = [], []
     for case in cases:
         pid = case.subject.removeprefix("Patient/")
@@ -251,7 +270,8 @@ def run_cross_engine(cases: list[Case], context: EvaluationContext) -> tuple[lis
     return outcomes, stale
 
 
-def _cql_execution_results(cases: list[Case], libraries: list[dict[str, Any]], main: str) -> dict[str, Any]:
+def _cql_execution_results(cases: list[Case], libraries: list[dict[str, Any]], main: str,
+                           context: EvaluationContext) -> dict[str, Any]:
     """cql-execution's tagged results per patient id, one node process per start/as-of pair, two at a time."""
     value_sets = [json.loads(f.read_text(encoding="utf-8"))
                   for f in sorted((paths.REPO / "library").glob("ValueSet-*.json"))]
@@ -260,7 +280,7 @@ def _cql_execution_results(cases: list[Case], libraries: list[dict[str, Any]], m
 
     def run_batch(batch: list[Case]) -> dict[str, Any]:
         return run_cql_execution(
-            libraries, main, [json.loads(c.bundle.read_text(encoding="utf-8")) for c in batch],
+            libraries, main, [_as_json_numbers(prepared_bundle(c, context)) for c in batch],
             parameters=_tagged_parameters(batch[0]), now=str(request_time(batch[0].as_of)), value_sets=value_sets)
 
     theirs: dict[str, Any] = {}

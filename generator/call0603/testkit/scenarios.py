@@ -60,7 +60,8 @@ class Scenario:
     add: tuple[Resource, ...] = ()
     drop: tuple[str, ...] = ()
     birth: str = "2013-05-10"
-    deceased: str | None = None
+    #: A date of death (deceasedDateTime), or True for a death recorded without its date (deceasedBoolean).
+    deceased: str | bool | None = None
     start_parameter: bool = True
     ignored: tuple[str, ...] = ()
 
@@ -82,7 +83,9 @@ class Scenario:
     def resources(self) -> list[Resource]:
         """The patient's resources: the Patient, then the base with this case's changes, each with its subject."""
         patient: Resource = {"resourceType": "Patient", "id": self.name, "gender": "female", "birthDate": self.birth}
-        if self.deceased:
+        if self.deceased is True:
+            patient["deceasedBoolean"] = True
+        elif self.deceased:
             patient["deceasedDateTime"] = self.deceased
         added = {r["id"]: r for r in self.add}
         out = [patient]
@@ -355,6 +358,79 @@ SCENARIOS: tuple[Scenario, ...] = (
        f"{RULES} §2", 16, {"bsa": 1.17, "idarubicin.day0.dose.value": 11.67},
        add=(quantity("height", "8302-2", 1.4, "m", day(-30)), quantity("weight", "29463-7", 35000, "g", day(0)))),
 )
+
+DATA = "data-quality.md"
+NORMAL_DAY13_ANC = anc("anc-day13", 800, 13)
+
+
+def _anc_as(ident: str, on: int, **value: Any) -> Resource:
+    """An ANC on study day `on` whose value elements are replaced by `value` (e.g. a string, a qualified quantity)."""
+    resource = anc(ident, 400, on)
+    del resource["valueQuantity"]
+    resource.update(value)
+    return resource
+
+
+def _qualified_anc(comparator: str, value: float) -> Resource:
+    resource = anc("anc-day14", value, 14, "10*3/uL")
+    resource["valueQuantity"]["comparator"] = comparator
+    return resource
+
+
+def _marrow_as(ident: str, on: int, **quantity: Any) -> Resource:
+    resource = marrow(ident, 25, on)
+    resource["valueQuantity"] = quantity
+    return resource
+
+
+DATA_QUALITY: tuple[Scenario, ...] = (
+    _s("dq-unreadable-anc-newer", "the latest day-14 ANC cannot be read (a string): the older normal day-13 ANC never stands in",
+       "an unreadable latest result blocks", f"{DATA} §1", 16, {D14: "indeterminate"},
+       add=(NORMAL_DAY13_ANC, _anc_as("anc-day14", 14, valueString="0.4")), ignored=("Observation/anc-day14",)),
+    _s("dq-unreadable-anc-older", "an unreadable ANC earlier on day 14 does not block the later readable one: withheld",
+       "an older unreadable result does not block", f"{DATA} §1", 16, {D14: "withhold"},
+       add=(LOW_ANC, {**anc("anc-day14-early", 0.4, 14, "g/dL"), "effectiveDateTime": at(14, "06:00:00+09:00")}),
+       ignored=("Observation/anc-day14-early",)),
+    _s("dq-cancelled-newer", "a cancelled day-14 ANC is set aside by rule: the day-13 ANC decides, given",
+       "a result set aside by rule does not block", f"{DATA} §1", 16, {D14: "give"},
+       add=(NORMAL_DAY13_ANC, anc("anc-day14", 400, 14, status="cancelled")), ignored=("Observation/anc-day14",)),
+    _s("dq-data-absent", "a day-14 ANC reported absent (not performed) is set aside by rule: the day-13 ANC decides",
+       "data absent is set aside by rule", f"{DATA} §1", 16, {D14: "give"},
+       add=(NORMAL_DAY13_ANC, _anc_as("anc-day14", 14, dataAbsentReason={"coding": [{
+           "system": "http://terminology.hl7.org/CodeSystem/data-absent-reason", "code": "not-performed"}]})),
+       ignored=("Observation/anc-day14",)),
+    _s("dq-partial-date", "an ANC dated only to the month may be the latest in every window of that month: indeterminate",
+       "a date with less than day precision", f"{DATA} §6", 16, {D14: "indeterminate"},
+       add=(NORMAL_DAY13_ANC, {**anc("anc-day14", 400, 14), "effectiveDateTime": "2024-03"}),
+       ignored=("Observation/anc-day14",)),
+    _s("dq-anc-below-qualified", "ANC <0.5 10*3/uL is below 500/uL for certain: withheld", "comparator settles",
+       f"{DATA} §2", 16, {D14: "withhold"}, add=(_qualified_anc("<", 0.5),)),
+    _s("dq-anc-qualified-unsettled", "ANC <1.0 10*3/uL could be 400 or 900/uL: indeterminate", "comparator does not settle",
+       f"{DATA} §2", 16, {D14: "indeterminate"}, add=(_qualified_anc("<", 1.0),)),
+    _s("dq-marrow-bare-number", "a day-14 blast value 25 with no unit is not a percentage: marrow indeterminate, and with "
+       "low counts the dose is indeterminate (it may be M3)", "a percentage needs '%'", f"{DATA} §3", 16,
+       {"marrow.day14": "indeterminate", D14: "indeterminate"},
+       add=(D7_M2, LOW_ANC, _marrow_as("marrow-day14", 14, value=25)), ignored=("Observation/marrow-day14",)),
+    _s("dq-marrow-below-10", "day-14 blasts <10 %: M1 or M2, not M3, so low counts still withhold",
+       "a decision the remaining data settles is made", f"{DATA} §2", 16, {"marrow.day14": "indeterminate", D14: "withhold"},
+       add=(D7_M2, LOW_ANC, _marrow_as("marrow-day14", 14, value=10, comparator="<", unit="%", code="%",
+                                       system="http://unitsofmeasure.org"))),
+    _s("dq-implausible-height", "a height of 900 cm is implausible: no BSA, no dose, the decisions stand",
+       "plausible ranges", f"{DATA} §3", 16, {"bsa": None, "idarubicin.day0": "give", "idarubicin.day0.dose": None},
+       add=(quantity("height", "8302-2", 900, "cm", day(-3)),), ignored=("Observation/height",)),
+    _s("dq-conflict-same-time", "two day-14 ANCs at the same time, 400 and 900/uL, decide differently: indeterminate",
+       "contradictions", f"{DATA} §4", 16, {D14: "indeterminate"},
+       add=(LOW_ANC, anc("anc-day14-second", 900, 14)),
+       ignored=("Observation/anc-day14", "Observation/anc-day14-second")),
+    _s("dq-agree-same-time", "two day-14 ANCs at the same time, 400 and 420/uL, both low: withheld, both named",
+       "values that agree decide", f"{DATA} §4", 16, {D14: "withhold"}, add=(LOW_ANC, anc("anc-day14-second", 420, 14))),
+    _s("dq-deceased-no-date", "deceasedBoolean true: day 21 withheld (deceased, date not recorded), days before keep theirs",
+       "death without a date", f"{DATA} §6", 21, {D21: "withhold", "idarubicin.day0": "give", D14: "give"}, deceased=True),
+    _s("dq-as-of-before-day0", "an as-of date a week before day 0: every dose and marrow pending", "as-of before day 0",
+       f"{DATA} §6", -7, {"idarubicin.day0": "pending", D14: "pending", "marrow.day7": "pending", "cr2": "pending"}),
+)
+
+SCENARIOS = SCENARIOS + DATA_QUALITY
 
 
 def by_name() -> dict[str, Scenario]:

@@ -27,6 +27,10 @@ class FhirModel:
         """The model from its JSON table."""
         return cls(json.loads(path.read_text(encoding="utf-8"))["types"])
 
+    def type_names(self) -> tuple[str, ...]:
+        """Every FHIR type name of the model."""
+        return tuple(self._types)
+
     def has(self, name: str) -> bool:
         """True when `name` is a FHIR type."""
         return name in self._types
