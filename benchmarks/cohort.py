@@ -36,7 +36,7 @@ import yaml
 
 from call0603.cohort.ndjson import bucket_count, bucket_groups, input_files, slices, split_slice
 from call0603.cohort.synth.writer import RANDOM_HORIZON, synthesize
-from call0603.build.write import FHIRHELPERS_ELM
+from call0603.authoring.write import FHIRHELPERS_ELM
 from call0603.paths import GUIDELINE, LIBRARY, REPO, TOOLS
 
 EVALUATOR = "call0603.evaluator.assess"

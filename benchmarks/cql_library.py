@@ -6,8 +6,8 @@ import base64
 import json
 import time
 
-from call0603.build.cql import library_sources, render_common_cql, render_cql
-from call0603.build.library import elm_json
+from call0603.authoring.cql import library_sources, render_common_cql, render_cql
+from call0603.authoring.library import elm_json
 from call0603.guideline import load_guideline
 from call0603.translator import PACKAGE_OPTIONS, translate
 

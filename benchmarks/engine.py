@@ -43,7 +43,7 @@ from call0603.paths import LIBRARY, REPO, TOOLS  # noqa: E402
 from call0603.translator import translate  # noqa: E402
 
 BENCHMARK = "EngineBenchmark"
-FHIRHELPERS_ELM = REPO / "generator/call0603/build/cql/FHIRHelpers-4.0.1.elm.json"
+FHIRHELPERS_ELM = REPO / "generator/call0603/authoring/cql/FHIRHelpers-4.0.1.elm.json"
 PACKAGE_AS_OF = (2025, 12, 31)
 
 

@@ -13,8 +13,8 @@ import time
 import urllib.request
 from typing import Callable
 
-from call0603.build import build_package
-from call0603.build.validate import VALIDATORS, validate
+from call0603.authoring import build_package
+from call0603.authoring.validate import VALIDATORS, validate
 from call0603.guideline import load_guideline
 from call0603.paths import TOOLS
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+PACKAGE = Path(__file__).resolve().parent
+REPO = PACKAGE.parents[1]
 GUIDELINE = REPO / "guideline"
 PLANDEFINITIONS = REPO / "plandefinitions"
 LIBRARY = REPO / "library"

@@ -22,7 +22,7 @@ from call0603.cql.crossengine import (
     patient_defines,
     same,
 )
-from call0603.translator import translate
+from call0603.translator import PACKAGE_OPTIONS, translate
 
 FIXTURES = Path(__file__).parent / "fixtures" / "crossengine"
 
@@ -58,13 +58,15 @@ class Run:
 
 
 def run_cases() -> list[Run]:
-    """Both engines over every case of the fixture manifest."""
+    """Both engines over every case of the fixture manifest; this engine also on the ELM without result types
+    (the CQL IG's recommended translator options), against cql-execution's values on the typed ELM."""
     manifest = _manifest()
     cases = [Case(name, spec.get("parameters") or {}) for name, spec in manifest["libraries"].items()]
     sources = {"FHIRHelpers": crossengine.fhirhelpers_source()}
     sources.update({c.name: (FIXTURES / f"{c.name}.cql").read_text(encoding="utf-8") for c in cases})
     translations = translate(sources)
-    for name, translation in translations.items():
+    untyped = translate(sources, options=[o for o in PACKAGE_OPTIONS if o != "EnableResultTypes"])
+    for name, translation in [*translations.items(), *untyped.items()]:
         assert translation.clean, f"{name}: {[str(m) for m in translation.errors + translation.warnings]}"
     bundles = _bundles()
     value_sets = [json.loads((FIXTURES / p).read_text(encoding="utf-8")) for p in manifest["valueSets"]]
@@ -72,10 +74,12 @@ def run_cases() -> list[Run]:
     for case in cases:
         libraries = [translations["FHIRHelpers"].elm, translations[case.name].elm]
         kwargs = dict(parameters=case.parameters, now=manifest["now"], value_sets=value_sets)
-        ours = crossengine.run_engine(libraries, case.name, bundles, **kwargs)
         theirs = crossengine.run_cql_execution(libraries, case.name, bundles, **kwargs)
-        result = compare(case.name, ours, theirs, KNOWN_DIVERGENCES + ENGINE_GAPS)
-        out.append(Run(result, len(patient_defines(translations[case.name].elm)), len(bundles)))
+        defines = len(patient_defines(translations[case.name].elm))
+        for table in (translations, untyped):
+            ours = crossengine.run_engine([table["FHIRHelpers"].elm, table[case.name].elm], case.name, bundles, **kwargs)
+            result = compare(case.name, ours, theirs, KNOWN_DIVERGENCES + ENGINE_GAPS)
+            out.append(Run(result, defines, len(bundles)))
     return out
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 
 from call0603.evaluator.context import EvaluationContext, load_context
 from call0603.testkit.run import Outcome, run_cross_engine, run_python
@@ -10,9 +11,9 @@ from call0603.testkit.write import Case, read_kit
 
 
 @functools.cache
-def context() -> EvaluationContext:
-    """The committed package, compiled once per test process."""
-    return load_context()
+def context(package: Path | None = None) -> EvaluationContext:
+    """The committed package (or `package`), compiled once per test process."""
+    return load_context(package)
 
 
 @functools.cache

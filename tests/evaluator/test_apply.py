@@ -126,7 +126,8 @@ def test_expressions_of_lists_conditions_and_activity_dynamic_values() -> None:
     [
         ({"id": "x", "definitionCanonical": "http://example.org/ActivityDefinition/none"}, "not in the package"),
         ({"id": "x", "condition": [{"kind": "applicability", "expression": cql("Text")}]}, "is not a Boolean"),
-        ({"id": "x", "relatedAction": [{"actionId": "later", "relationship": "after-start"}]}, "is not an earlier action"),
+        ({"id": "x", "relatedAction": [{"actionId": "nowhere", "relationship": "after-start"}]}, "is not an action of the plan"),
+        ({"id": "x", "relatedAction": [{"actionId": "x", "relationship": "after-start"}]}, "form a cycle"),
         ({"id": "x", "relatedAction": after(2, "h")}, "not a whole number of days"),
         ({"id": "x", "relatedAction": [{"actionId": "root", "relationship": "after-end"}]}, "has no start date rule"),
     ],
@@ -146,3 +147,64 @@ def test_choice_elements_take_the_json_name_of_the_value_type_and_unknown_elemen
         set_path(request, "dosageInstruction[0].doseAndRate[0].dose", "ten", value_type="string")
     with pytest.raises(PathError, match="MedicationRequest has no element 'dosage'"):
         set_path(request, "dosage[0].text", "x", value_type="string")
+
+
+def test_applying_never_changes_the_plan_or_its_activities_and_each_careplan_has_its_own_changes() -> None:
+    import orjson
+
+    timed = {"id": "daily", "definitionCanonical": DRUG["url"], "relatedAction": after(7),
+             "timingTiming": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d",
+                                         "boundsDuration": {"value": 3, "code": "d"}}}}
+    p = plan(timed, {"id": "hold", "definitionCanonical": HOLD["url"], "relatedAction": after(14)},
+             {"id": "note", "title": "t", "dynamicValue": [{"path": "action.title", "expression": cql("Title")}]})
+    before = orjson.dumps([p, DRUG, HOLD])
+    first = run(p, {"Dose": Quantity(Decimal(5), "mg"), "Title": "first"})
+    second = run(p, {"Dose": Quantity(Decimal(7), "mg"), "Title": "second"})
+    assert orjson.dumps([p, DRUG, HOLD]) == before
+    dose = lambda cp: contained(cp, "request-daily")["dosageInstruction"][0]["doseAndRate"][1]["doseQuantity"]["value"]  # noqa: E731
+    assert (dose(first), dose(second)) == (5, 7)
+    bounds = first["contained"][0]["action"][0]["action"][0]["timingTiming"]["repeat"]["boundsPeriod"]
+    assert bounds == {"start": "2024-03-11", "end": "2024-03-13"}
+    assert first["contained"][0]["action"][0]["action"][2]["title"] == "first"
+
+
+def test_set_path_copies_on_write_and_leaves_shared_elements_alone() -> None:
+    from call0603.evaluator.fhirvalue import set_path
+
+    shared = [{"text": "2 mg/m2", "doseAndRate": [{"type": {"text": "ordered"}}]}]
+    request = {"resourceType": "MedicationRequest", "dosageInstruction": shared}
+    set_path(request, "dosageInstruction[0].doseAndRate[0].dose", {"value": 1}, value_type="Quantity")
+    set_path(request, "dosageInstruction.text", "1 mg")
+    assert shared == [{"text": "2 mg/m2", "doseAndRate": [{"type": {"text": "ordered"}}]}]
+    assert request["dosageInstruction"] == [{"text": "1 mg", "doseAndRate": [{"type": {"text": "ordered"},
+                                                                             "doseQuantity": {"value": 1}}]}]
+
+
+def test_action_paths_on_an_action_with_a_definition_set_the_action_and_nested_paths_the_nested_action() -> None:
+    p = plan({"id": "dose", "definitionCanonical": DRUG["url"], "relatedAction": after(0),
+              "dynamicValue": [{"path": "action.title", "expression": cql("Title")}],
+              "action": [{"id": "child", "title": "c",
+                          "dynamicValue": [{"path": "action.action.description", "expression": cql("Title")}]}]})
+    careplan = run(p, {"Dose": Quantity(Decimal(5), "mg"), "Title": "given"})
+    dose = careplan["contained"][0]["action"][0]["action"][0]
+    assert dose["title"] == "given"
+    assert "title" not in contained(careplan, "request-dose")
+    assert dose["action"] == [{"id": "child", "title": "c", "description": "given"}]
+
+
+def test_a_related_action_may_be_a_later_action_and_concurrent_is_the_same_day() -> None:
+    p = plan({"id": "exam", "definitionCanonical": EXAM["url"],
+              "relatedAction": [{"actionId": "dose", "relationship": "before-start", "offsetDuration": {"value": 1, "code": "wk"}}]},
+             {"id": "dose", "definitionCanonical": EXAM["url"], "relatedAction": after(14)},
+             {"id": "same", "definitionCanonical": EXAM["url"],
+              "relatedAction": [{"actionId": "dose", "relationship": "concurrent"}]})
+    careplan = run(p, {})
+    days = {a["id"]: a["timingDateTime"] for a in careplan["contained"][0]["action"][0]["action"]}
+    assert days == {"exam": "2024-03-11", "dose": "2024-03-18", "same": "2024-03-18"}
+def test_a_service_request_orders_the_service_not_the_activity_type() -> None:
+    from call0603.evaluator.apply import CPG_ACTIVITY_TYPE, ApplyError, service_code
+
+    typed = {"coding": [{"system": CPG_ACTIVITY_TYPE, "code": "order-service"}, {"system": "http://loinc.org", "code": "48807-2"}], "text": "Marrow"}
+    assert service_code({"id": "x", "code": typed}) == {"coding": [{"system": "http://loinc.org", "code": "48807-2"}], "text": "Marrow"}
+    with pytest.raises(ApplyError, match="only the activity type"):
+        service_code({"id": "x", "code": {"coding": [{"system": CPG_ACTIVITY_TYPE, "code": "order-service"}]}})

@@ -4,7 +4,7 @@ R4 base definitions with @medplum/core: 0 errors, all CarePlans in one node batc
 from __future__ import annotations
 
 import kit_support
-from call0603.build.validate import check_medplum
+from call0603.authoring.validate import check_medplum
 
 
 def test_every_scenario_careplan_validates_in_medplum() -> None:

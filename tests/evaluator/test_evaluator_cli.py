@@ -1,4 +1,4 @@
-"""The command-line contract of `call0603 apply`, `assess` and `sheet` (input-contract.md, Bad input): exit 0 or 2,
+"""The command-line contract of `call0603 apply`, `assess` and `sheet` (docs/input-contract.md, Bad input): exit 0 or 2,
 a refusal is one line on stderr naming the file and why with nothing on stdout, `--out` writes the CarePlan,
 `--json` prints the report's fields."""
 
@@ -19,7 +19,7 @@ COMMANDS = ("apply", "assess", "sheet")
 STRICT_COMMANDS = ("apply", "assess")
 BASE = KIT / "baseline-rer" / "bundle.json"
 DAY0, AS_OF = "2024-03-04", "2024-04-04"
-#: The report's top-level fields (assessment-report.md), then the descriptive extras.
+#: The report's top-level fields (docs/report-format.md), then the descriptive extras.
 REPORT_KEYS = ["subject", "start", "asOf", "studyDay", "eligibility", "relapseTiming", "riskGroup", "cytogeneticGroup",
                "cnsStatus", "bsa", "marrow", "idarubicin", "cr2", "response", "toxicity", "ignored", "characteristics",
                "followUp"]
@@ -50,7 +50,12 @@ def _base() -> dict:
 
 
 def assert_refused(code: int, out: str, err: str, *words: str) -> None:
-    assert code == 2
+    assert_one_line(code, out, err, 2, *words)
+
+
+def assert_one_line(code: int, out: str, err: str, expected: int, *words: str) -> None:
+    """Exit `expected`, nothing on stdout, and one line on stderr holding every word (never a traceback)."""
+    assert code == expected, (code, err)
     assert out == ""
     lines = err.splitlines()
     assert len(lines) == 1 and lines[0].startswith("call0603: "), err

@@ -84,7 +84,7 @@ def test_patient_view_day14_withhold_card(day20: str, package) -> None:  # noqa:
         ("Idarubicin study day 7: give 12.58 mg", "info"),
         ("Idarubicin study day 14: withhold", "warning"),
     ]
-    assert cards[2]["detail"].startswith("counts low (ANC 499")
+    assert cards[2]["detail"].startswith("counts low: ANC 499/µL (below 500/µL)")
     again = cards_of(post(day20, PATIENT_VIEW, hook_request("patient-view", "anc-499-day14", package)))
     assert again == cards
 

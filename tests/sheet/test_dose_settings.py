@@ -16,8 +16,8 @@ import pytest
 from sheet_support import EXAMPLE, EXAMPLE_AS_OF
 
 from call0603 import paths
-from call0603.build import build_package
-from call0603.build.write import write_files
+from call0603.authoring import build_package
+from call0603.authoring.write import write_files
 from call0603.evaluator.context import load_context
 from call0603.evaluator.inputs import load_patient
 from call0603.guideline import load_guideline

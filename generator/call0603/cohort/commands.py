@@ -9,6 +9,8 @@ from typing import Optional
 
 import typer
 
+from ..edge import interrupted_code
+from ..evaluator.commands import PACKAGE_HELP
 from ..evaluator.inputs import InputRefused, parse_date
 from .evaluator import DEFAULT_EVALUATOR
 
@@ -29,6 +31,7 @@ def cohort(
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
     fresh: bool = typer.Option(False, "--fresh", help="Discard an interrupted run in --out instead of resuming it."),
     report: bool = typer.Option(True, "--report/--no-report", help="Write report.html and its figures (needs call0603[cohort])."),
+    package: Optional[Path] = typer.Option(None, "--package", help=PACKAGE_HELP),
     evaluator: str = typer.Option(DEFAULT_EVALUATOR, "--evaluator", hidden=True, help="Module with assess_patient and load_context."),
     buckets: Optional[int] = typer.Option(None, "--buckets", hidden=True, min=1, help="Pass-1 bucket count (default: by size)."),
 ) -> None:
@@ -37,16 +40,21 @@ def cohort(
     from .progress import reporter
     from .run import run_cohort
     from .starts import read_starts
+    from .stopping import RunInterrupted
 
     if engine not in ("local", "dask"):
         raise typer.BadParameter("local or dask", param_hint="--engine")
     try:
         day = parse_date(as_of, "--as-of", "--as-of") if as_of is not None else _dt.date.today()
         job = Job(export=export, out=out, as_of=day, starts=read_starts(starts), evaluator=evaluator,
-                  workers=workers, buckets=buckets)
+                  workers=workers, buckets=buckets, package=package)
         summary = run_cohort(job, engine=engine, scheduler=scheduler, reporter=reporter(quiet), fresh=fresh, report=report)
     except InputRefused as refused:
         _refuse(refused)
+    except RunInterrupted as stop:
+        typer.echo(f"call0603: cohort run stopped by {stop.name}; what it finished is kept in {out}: run the same "
+                   "command again to resume", err=True)
+        raise typer.Exit(interrupted_code(stop.signum)) from None
     patients = summary["patients"]
     typer.echo(f"{patients['total']} patients: {patients['assessed']} assessed, {patients['refused']} refused"
                f" ({patients['errors']} evaluation errors) -> {out}")
@@ -62,9 +70,17 @@ def synth(
     gzip_files: bool = typer.Option(False, "--gzip", help="Write .ndjson.gz files."),
 ) -> None:
     """Write a synthetic population as FHIR Bulk Data NDJSON (one file per resource type), reproducible from the seed."""
+    from ..evaluator.outpath import check_output_folder, make_folder
     from .synth.writer import synthesize
 
-    manifest = synthesize(out, patients, seed=seed, paper=paper, gzip_files=gzip_files)
+    try:
+        check_output_folder(out)
+        make_folder(out)
+        manifest = synthesize(out, patients, seed=seed, paper=paper, gzip_files=gzip_files)
+    except InputRefused as refused:
+        _refuse(refused)
+    except OSError as e:
+        _refuse(InputRefused(e.filename or out, f"cannot be written ({e.strerror or type(e).__name__})"))
     typer.echo(f"{manifest['patients']} patients, {sum(manifest['resources'].values())} resources -> {out}"
                f" (as-of {manifest['asOf']} sees all follow-up)")
 

@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterator
 import orjson
 
 from .. import __version__
-from ..evaluator.inputs import InputRefused, iter_ndjson, patient_of
+from ..evaluator.inputs import READ_ERRORS, InputRefused, iter_ndjson, patient_of
 from .evaluator import load_evaluator
 from .job import Job
 from .local import EngineRun
@@ -73,7 +73,7 @@ def _evaluate_partition(df: Any, job: Job, done: frozenset[str], run: int, parti
     """Every patient of one shuffled partition evaluated, in id order, into the partition's part files."""
     import pandas as pd
 
-    evaluator = load_evaluator(job.evaluator)
+    evaluator = load_evaluator(job.evaluator, job.package)
     provenance = Provenance(__version__, evaluator.library_hash)
     number = (partition_info or {}).get("number", 0)
     writer = PartWriter(job.parts_dir, run, f"p{number:05d}", atomic=True)
@@ -90,8 +90,8 @@ def _evaluate_partition(df: Any, job: Job, done: frozenset[str], run: int, parti
     return pd.DataFrame({"patients": [count], "library": [evaluator.library_hash]})
 
 
-def _library_hash(module: str) -> str:
-    return load_evaluator(module).library_hash
+def _library_hash(module: str, package: Path | None) -> str:
+    return load_evaluator(module, package).library_hash
 
 
 @contextmanager
@@ -104,8 +104,8 @@ def _client(scheduler: str | None, workers: int, local_directory: str) -> Iterat
         return
     in_process = scheduler == IN_PROCESS
     with LocalCluster(n_workers=1 if in_process else workers, threads_per_worker=workers if in_process else 1,
-                      processes=not in_process, local_directory=local_directory, dashboard_address=None,
-                      silence_logs=logging.ERROR) as cluster:
+                      processes=not in_process, local_directory=local_directory, dashboard_address=":0",
+                      silence_logs=logging.CRITICAL) as cluster:
         with Client(cluster) as client:
             yield client
 
@@ -124,7 +124,12 @@ def _bag(job: Job, fn: Callable, *args: Any) -> Any:
 def _validate(job: Job, client: Any) -> SliceStats:
     """The whole export checked before any patient is evaluated: a bad line refuses it, naming the file and line."""
     stats = SliceStats()
-    for part in client.compute(_bag(job, _block_stats), sync=True):
+    try:
+        parts = client.compute(_bag(job, _block_stats), sync=True)
+    except READ_ERRORS:
+        _refuse_unreadable(job)
+        raise
+    for part in parts:
         if part.error is not None and part.source is not None:
             for _ in iter_ndjson(Path(part.source)):  # names the file and line of the first bad line
                 pass
@@ -132,6 +137,13 @@ def _validate(job: Job, client: Any) -> SliceStats:
         stats.add(part)
     stats.nameless_patients = [entry for path in sorted({p for p, _ in stats.nameless_patients}) for entry in _nameless(path)]
     return stats
+
+
+def _refuse_unreadable(job: Job) -> None:
+    """After a read failed inside a task: the first file that cannot be read whole, named in a refusal."""
+    for path in input_files(job.export):
+        for _ in iter_ndjson(path):
+            pass
 
 
 def _nameless(path: str) -> list[tuple[str, str]]:
@@ -157,7 +169,7 @@ def dask_runner(scheduler: str | None) -> Callable[..., EngineRun]:
         with _client(scheduler, job.workers, str(job.work / "dask")) as client:
             reporter.phase("checking the export", None)
             stats = _validate(job, client)
-            library_hash = client.submit(_library_hash, job.evaluator, pure=False).result()
+            library_hash = client.submit(_library_hash, job.evaluator, job.package, pure=False).result()
             expect_hash(library_hash)
             partitions = max(2 * job.workers, bucket_count(input_files(job.export)) * BUCKET_BYTES // BLOCK_BYTES or 1)
             meta = pd.DataFrame({"pid": pd.Series(dtype=str), "line": pd.Series(dtype=str)})

@@ -32,7 +32,7 @@ class LoadedEvaluator:
         return self.assess(patient, start=start, as_of=as_of, context=self.context)
 
 
-_LOADED: dict[str, LoadedEvaluator] = {}
+_LOADED: dict[tuple[str, Path | None], LoadedEvaluator] = {}
 _LOADING = threading.Lock()
 
 
@@ -58,13 +58,14 @@ def _library_hash(module: Any, context: Any) -> str:
     return files_hash(paths.LIBRARY)
 
 
-def load_evaluator(module_name: str = DEFAULT_EVALUATOR) -> LoadedEvaluator:
-    """The named evaluator module loaded and its context compiled, once per process (cached by module name)."""
+def load_evaluator(module_name: str = DEFAULT_EVALUATOR, package: Path | None = None) -> LoadedEvaluator:
+    """The named evaluator module loaded and its context compiled from `package` (default: the installed package),
+    once per process (cached by module name and package)."""
     with _LOADING:
-        loaded = _LOADED.get(module_name)
+        loaded = _LOADED.get((module_name, package))
         if loaded is None:
             module = importlib.import_module(module_name)
-            context = module.load_context()
+            context = module.load_context() if package is None else module.load_context(package)
             loaded = LoadedEvaluator(module_name, module.assess_patient, context, _library_hash(module, context))
-            _LOADED[module_name] = loaded
+            _LOADED[(module_name, package)] = loaded
     return loaded

@@ -12,7 +12,7 @@ from .starts import NO_STARTS, Starts
 
 @dataclass(frozen=True)
 class Job:
-    """One cohort run: the export, day 0 sources, the as-of date, the evaluator, and where the work goes."""
+    """One cohort run: the export, day 0 sources, the as-of date, the evaluator and its package, and where the work goes."""
 
     export: Path
     out: Path
@@ -21,6 +21,7 @@ class Job:
     evaluator: str = DEFAULT_EVALUATOR
     workers: int = 1
     buckets: int | None = None
+    package: Path | None = None
 
     @property
     def work(self) -> Path:

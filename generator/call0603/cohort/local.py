@@ -17,6 +17,7 @@ from .ndjson import Slice, SliceStats, bucket_count, bucket_groups, input_files,
 from .progress import Reporter
 from .records import Provenance, evaluate
 from .resume import PartWriter, atomic_write
+from .stopping import ignore_sigint, sigint_ignored
 
 #: How often a worker reports how many patients it has done.
 TICK_SECONDS = 0.2
@@ -42,13 +43,15 @@ _STATE: _Worker | None = None
 
 def _init(job: Job, done: frozenset[str], ticks: Any) -> None:
     global _STATE
+    if ticks is not None:
+        ignore_sigint()
     _STATE = _Worker(job, done, ticks.put if ticks is not None else (lambda n: None))
-    load_evaluator(job.evaluator)
+    load_evaluator(job.evaluator, job.package)
 
 
 def _library_hash() -> str:
     assert _STATE is not None
-    return load_evaluator(_STATE.job.evaluator).library_hash
+    return load_evaluator(_STATE.job.evaluator, _STATE.job.package).library_hash
 
 
 def _split(piece: Slice, buckets: int) -> SliceStats:
@@ -59,7 +62,7 @@ def _split(piece: Slice, buckets: int) -> SliceStats:
 def _evaluate_bucket(bucket: int, run: int) -> str:
     """Pass 2 over one bucket: each patient not yet written is evaluated and appended to the bucket's part files."""
     assert _STATE is not None
-    job, evaluator = _STATE.job, load_evaluator(_STATE.job.evaluator)
+    job, evaluator = _STATE.job, load_evaluator(_STATE.job.evaluator, _STATE.job.package)
     provenance = Provenance(__version__, evaluator.library_hash)
     writer = PartWriter(job.parts_dir, run, f"b{bucket:04d}")
     pending, last = 0, time.monotonic()
@@ -118,7 +121,10 @@ class _InProcess:
         return results
 
     def close(self) -> None:
-        pass
+        """Nothing to end."""
+
+    def terminate(self) -> None:
+        """Nothing to end."""
 
 
 class _Pool:
@@ -128,7 +134,8 @@ class _Pool:
         ctx = mp.get_context("spawn")
         self._ticks = ctx.Queue()
         self._tick = tick
-        self._pool = ctx.Pool(job.workers, initializer=_init, initargs=(job, done, self._ticks))
+        with sigint_ignored():
+            self._pool = ctx.Pool(job.workers, initializer=_init, initargs=(job, done, self._ticks))
 
     def _drain(self) -> None:
         try:
@@ -154,7 +161,13 @@ class _Pool:
         return results
 
     def close(self) -> None:
+        """Wait for the workers to finish and end them."""
         self._pool.close()
+        self._pool.join()
+
+    def terminate(self) -> None:
+        """End the workers now (a stopped run): a part line cut short is dropped when the run resumes."""
+        self._pool.terminate()
         self._pool.join()
 
 
@@ -193,8 +206,10 @@ def run_local(job: Job, done: frozenset[str], run: int, reporter: Reporter,
         job.parts_dir.mkdir(parents=True, exist_ok=True)
         reporter.phase("evaluating patients", max(stats.patients - len(done), 0))
         hashes = pool.run(_evaluate_bucket, [(b, run) for b in range(buckets)], lambda _: None)
-    finally:
-        pool.close()
+    except BaseException:
+        pool.terminate()
+        raise
+    pool.close()
     if any(h != library_hash for h in hashes):
         raise RuntimeError(f"workers compiled different libraries: {sorted(set(hashes))}")
     return EngineRun(stats, library_hash)

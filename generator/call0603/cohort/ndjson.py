@@ -17,7 +17,7 @@ from typing import BinaryIO, Iterator
 
 import orjson
 
-from ..evaluator.inputs import InputRefused, patient_of
+from ..evaluator.inputs import READ_ERRORS, InputRefused, ndjson_files, patient_of, unreadable
 
 #: About how many bytes of NDJSON one bucket holds (pass 2 keeps one bucket per worker in memory).
 BUCKET_BYTES = 32 * 1024 * 1024
@@ -58,13 +58,10 @@ class SliceStats:
 
 
 def input_files(folder: Path) -> list[Path]:
-    """The export's NDJSON files (plain or gzip) in name order; a folder with none is refused."""
+    """The export's NDJSON files (plain or gzip) in name order; a folder with none, or with a folder named like one, is refused."""
     if not folder.is_dir():
         raise InputRefused(folder, "not a folder of NDJSON files")
-    files = sorted(p for p in folder.iterdir() if p.is_file() and p.name.endswith((".ndjson", ".ndjson.gz")))
-    if not files:
-        raise InputRefused(folder, "no .ndjson or .ndjson.gz files in the folder")
-    return files
+    return ndjson_files(folder)
 
 
 def bucket_count(files: list[Path]) -> int:
@@ -123,37 +120,44 @@ def split_slice(piece: Slice, bucket_dir: str, buckets: int) -> SliceStats:
     stats = SliceStats()
     handles: dict[int, BinaryIO] = {}
     try:
-        for number, raw in enumerate(_slice_lines(piece), 1):
-            line = raw.strip()
-            if not line:
-                continue
-            try:
-                resource = orjson.loads(line)
-            except orjson.JSONDecodeError as e:
-                stats.error = (number, f"not JSON ({e})")
-                return stats
-            kind = resource.get("resourceType") if isinstance(resource, dict) else None
-            if not isinstance(kind, str):
-                stats.error = (number, "not a FHIR resource")
-                return stats
-            stats.resources[kind] += 1
-            pid = patient_of(resource)
-            if not isinstance(pid, str) or not pid:
-                if kind == "Patient":
-                    stats.nameless_patients.append((f"{piece.path}:{number}", "a Patient resource without an id"))
-                else:
-                    stats.without_patient[kind] += 1
-                continue
-            stats.patients += kind == "Patient"
-            bucket = bucket_of(pid, buckets)
-            handle = handles.get(bucket)
-            if handle is None:
-                handle = handles[bucket] = open(Path(bucket_dir) / f"b{bucket:04d}-s{piece.index:05d}.tsv", "wb")
-            handle.write(orjson.dumps(pid) + b"\t" + line + b"\n")
+        _split_lines(piece, Path(bucket_dir), buckets, stats, handles)
+    except READ_ERRORS as e:
+        stats.error = (0, unreadable(e))
     finally:
         for handle in handles.values():
             handle.close()
     return stats
+
+
+def _split_lines(piece: Slice, bucket_dir: Path, buckets: int, stats: SliceStats, handles: dict[int, BinaryIO]) -> None:
+    """The lines of one slice appended to their buckets; the first bad line stops it (recorded in `stats.error`)."""
+    for number, raw in enumerate(_slice_lines(piece), 1):
+        line = raw.strip()
+        if not line:
+            continue
+        try:
+            resource = orjson.loads(line)
+        except orjson.JSONDecodeError as e:
+            stats.error = (number, f"not JSON ({e})")
+            return
+        kind = resource.get("resourceType") if isinstance(resource, dict) else None
+        if not isinstance(kind, str):
+            stats.error = (number, "not a FHIR resource")
+            return
+        stats.resources[kind] += 1
+        pid = patient_of(resource)
+        if not isinstance(pid, str) or not pid:
+            if kind == "Patient":
+                stats.nameless_patients.append((f"{piece.path}:{number}", "a Patient resource without an id"))
+            else:
+                stats.without_patient[kind] += 1
+            continue
+        stats.patients += kind == "Patient"
+        bucket = bucket_of(pid, buckets)
+        handle = handles.get(bucket)
+        if handle is None:
+            handle = handles[bucket] = open(bucket_dir / f"b{bucket:04d}-s{piece.index:05d}.tsv", "wb")
+        handle.write(orjson.dumps(pid) + b"\t" + line + b"\n")
 
 
 def line_number(piece: Slice, local: int) -> int:
@@ -166,10 +170,11 @@ def line_number(piece: Slice, local: int) -> int:
 
 
 def refuse_on_error(piece: Slice, stats: SliceStats) -> None:
-    """A bad line refuses the whole export, naming the file and line (as the evaluator does for one patient)."""
+    """A bad line refuses the whole export, naming the file and line (as the evaluator does for one patient); a file
+    that cannot be read (line 0) is named alone."""
     if stats.error is not None:
         number, reason = stats.error
-        raise InputRefused(f"{piece.path}:{line_number(piece, number)}", reason)
+        raise InputRefused(f"{piece.path}:{line_number(piece, number)}" if number else piece.path, reason)
 
 
 def bucket_groups(bucket_dir: Path, bucket: int) -> Iterator[tuple[str, list[bytes]]]:

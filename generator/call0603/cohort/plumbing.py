@@ -12,9 +12,8 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from ..evaluator.inputs import InputRefused, PatientInput
+from ..evaluator.reading import canonical_json
 from .canonical import plan_definition_url
 
 
@@ -43,7 +42,7 @@ def assess_patient(patient: PatientInput, *, start: _dt.date | None, as_of: _dt.
     day0 = start or _careplan_start(patient, context)
     if day0 is None:
         raise InputRefused(patient.source, "no day 0: no start given and no active CarePlan instantiating the PlanDefinition")
-    digest = hashlib.sha256(b"".join(orjson.dumps(r, option=orjson.OPT_SORT_KEYS) for r in patient.resources))
+    digest = hashlib.sha256(b"".join(canonical_json(r) for r in patient.resources))
     return {
         "subject": patient.subject, "start": day0.isoformat(), "asOf": as_of.isoformat(),
         "studyDay": (as_of - day0).days, "resources": len(patient.resources), "digest": digest.hexdigest(),

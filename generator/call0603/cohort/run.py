@@ -12,6 +12,7 @@ import orjson
 
 from .. import __version__
 from ..evaluator.inputs import InputRefused
+from ..evaluator.outpath import check_output_folder, make_folder
 from .job import Job
 from .local import EngineRun, run_local
 from .ndjson import SliceStats, input_files
@@ -19,6 +20,7 @@ from .outputs import ASSESSMENTS, REFUSALS, SUMMARY, Merged, merge_outputs, writ
 from .progress import Reporter, Silent
 from .records import Provenance, dumps, refusal
 from .resume import atomic_write, done_patients, next_run
+from .stopping import stop_on_signals
 
 #: What the cohort report needs (the `cohort` extra).
 REPORT_MODULES = ("scipy", "lifelines", "matplotlib")
@@ -44,7 +46,8 @@ def _prepare(job: Job, fresh: bool) -> tuple[dict[str, Any], bool]:
         if {k: recorded.get(k) for k in wanted} != wanted:
             raise InputRefused(job.out, "holds a run over other inputs or another as-of date; use another --out or --fresh")
         return recorded, bool(recorded.get("complete"))
-    job.work.mkdir(parents=True, exist_ok=True)
+    make_folder(job.out)
+    make_folder(job.work)
     atomic_write(marker, orjson.dumps(wanted))
     return wanted, False
 
@@ -102,11 +105,18 @@ def run_cohort(job: Job, *, engine: str = "local", scheduler: str | None = None,
     """Evaluate every patient of the export (resuming an interrupted run) and write the outputs; the summary is returned.
 
     Outputs in `job.out`: assessments.ndjson, refused.ndjson, summary.json, and report.html with its figures.
-    A document that cannot be used raises InputRefused before anything is written.
+    A document that cannot be used, or an output folder that is the export, lies inside it or cannot be written,
+    raises InputRefused before anything is written. The first SIGINT or SIGTERM raises RunInterrupted once the
+    workers are ended; the run resumes from what it finished.
     """
-    reporter = reporter or Silent()
-    created, work_existed = not job.out.exists(), job.work.exists()
+    with stop_on_signals():
+        return _run_cohort(job, engine, scheduler, reporter or Silent(), fresh, report)
+
+
+def _run_cohort(job: Job, engine: str, scheduler: str | None, reporter: Reporter, fresh: bool, report: bool) -> dict[str, Any]:
     input_files(job.export)
+    check_output_folder(job.out, [job.export])
+    created, work_existed = not job.out.exists(), job.work.exists()
     try:
         recorded, complete = _prepare(job, fresh)
         if not complete:

@@ -19,7 +19,7 @@ from typing import Any, Iterable, Mapping
 from .. import node
 
 ANY = "*"
-FHIRHELPERS = Path(__file__).resolve().parents[1] / "build" / "cql" / "FHIRHelpers-4.0.1.cql"
+FHIRHELPERS = Path(__file__).resolve().parents[1] / "authoring" / "cql" / "FHIRHelpers-4.0.1.cql"
 
 #: Tagged number forms: this engine writes Integer/Long/Decimal; cql-execution writes Number when its static
 #: type is unknown (a JS number does not say).

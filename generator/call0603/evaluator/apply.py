@@ -4,13 +4,16 @@ A general engine: it walks any PlanDefinition whose conditions and dynamic value
 `text/fhirpath` expressions, instantiates ActivityDefinitions into requests, and knows nothing of CALL-0603.
 Expressions are answered by the caller (`Evaluate`), so the decisions are exactly the shipped CQL's.
 
+The output is built fresh and shares the unchanged parts of the definitions (codes, dosages, timings) with them
+rather than copying them per patient; every change goes through a copy (`set_path` copies on write), so applying
+never alters the plan or its activities, and a caller must treat the CarePlan as read-only or copy it first.
+
 An applicability condition that evaluates to null is neither true nor false: the action is not applied and the
 CarePlan carries a note naming the action and the condition, so an undecided action is never silently dropped.
 """
 
 from __future__ import annotations
 
-import copy
 import datetime as _dt
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Mapping
@@ -21,7 +24,7 @@ from .fhirvalue import PathError, fhir_type_of, set_path, to_fhir
 Evaluate = Callable[[Mapping[str, Any]], Any]
 
 _DAYS_PER_UNIT = {"d": 1, "wk": 7}
-_RELATIONSHIP_SIGN = {"after-start": 1, "concurrent-with-start": 0, "before-start": -1}
+_RELATIONSHIP_SIGN = {"after-start": 1, "concurrent-with-start": 0, "concurrent": 0, "before-start": -1}
 
 #: R4 RequestGroup.action elements copied from PlanDefinition.action as they are.
 _COPIED = ("prefix", "title", "description", "textEquivalent", "priority", "code", "documentation", "type",
@@ -47,6 +50,21 @@ def canonical_key(canonical: str) -> tuple[str, str | None]:
     """(url, version) of a canonical reference `url|version`."""
     url, _, version = canonical.partition("|")
     return url, version or None
+
+
+#: CPG's activity-type codes say what kind of activity a definition is (`order-service`), not what is ordered.
+CPG_ACTIVITY_TYPE = "http://hl7.org/fhir/uv/cpg/CodeSystem/cpg-activity-type-cs"
+
+
+def service_code(ad: dict[str, Any]) -> dict[str, Any]:
+    """A ServiceRequest's code from its ActivityDefinition: the service's codings, without the activity type."""
+    code = {k: v for k, v in ad["code"].items() if k != "coding"}  # a fresh dict: the definition is never changed
+    codings = [c for c in ad["code"].get("coding", []) if c.get("system") != CPG_ACTIVITY_TYPE]
+    if codings:
+        code["coding"] = codings
+    if not code.get("coding") and not code.get("text"):
+        raise ApplyError(f"ActivityDefinition '{ad.get('id')}': its code names no service, only the activity type")
+    return code
 
 
 def activity_index(activities: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -119,8 +137,44 @@ def _start_of(action: dict[str, Any], inherited: _dt.date, run: _Run) -> _dt.dat
     related = related_actions[0]
     anchor = run.starts.get(related["actionId"])
     if anchor is None:
-        raise ApplyError(f"action '{action_id}': relatedAction '{related['actionId']}' is not an earlier action")
+        raise ApplyError(f"action '{action_id}': relatedAction '{related['actionId']}' is not an action of the plan")
     return anchor + _dt.timedelta(days=_offset_days(related, action_id))
+
+
+def plan_starts(actions: list[dict[str, Any]], start: _dt.date) -> dict[str, _dt.date]:
+    """The first day of every action with an id, whatever the order of the actions their relatedAction names (a later
+    one, a nested one); a relatedAction cycle is refused, naming an action on it."""
+    parents: dict[str, tuple[dict[str, Any], str | None]] = {}
+
+    def index(children: list[dict[str, Any]], parent: str | None) -> None:
+        for child in children:
+            if child.get("id"):
+                parents[child["id"]] = (child, parent)
+            index(child.get("action", []), child.get("id") or parent)
+    index(actions, None)
+    starts: dict[str, _dt.date] = {}
+    visiting: set[str] = set()
+
+    def resolve(action_id: str) -> _dt.date:
+        if action_id in starts:
+            return starts[action_id]
+        if action_id not in parents:
+            raise ApplyError(f"relatedAction '{action_id}' is not an action of the plan")
+        if action_id in visiting:
+            raise ApplyError(f"action '{action_id}': its relatedAction start offsets form a cycle")
+        visiting.add(action_id)
+        action, parent = parents[action_id]
+        related = (action.get("relatedAction") or [None])[0]
+        if related is not None:
+            found = resolve(related["actionId"]) + _dt.timedelta(days=_offset_days(related, action_id))
+        else:
+            found = resolve(parent) if parent is not None else start
+        visiting.discard(action_id)
+        starts[action_id] = found
+        return found
+    for action_id in parents:
+        resolve(action_id)
+    return starts
 
 
 def _timing(action: dict[str, Any], start: _dt.date) -> dict[str, Any]:
@@ -128,8 +182,7 @@ def _timing(action: dict[str, Any], start: _dt.date) -> dict[str, Any]:
     timing = action.get("timingTiming")
     if not timing:
         return {"timingDateTime": start.isoformat()}
-    timing = copy.deepcopy(timing)
-    repeat = timing.get("repeat", {})
+    repeat = dict(timing.get("repeat", {}))
     bounds = repeat.pop("boundsDuration", None)
     if bounds is not None:
         unit = bounds.get("code") or bounds.get("unit")
@@ -137,6 +190,7 @@ def _timing(action: dict[str, Any], start: _dt.date) -> dict[str, Any]:
             raise ApplyError(f"action '{action.get('id')}': bounds of {bounds.get('value')} {unit} is not in days or weeks")
         days = int(bounds["value"]) * _DAYS_PER_UNIT[unit]
         repeat["boundsPeriod"] = {"start": start.isoformat(), "end": (start + _dt.timedelta(days=days - 1)).isoformat()}
+        timing = {**timing, "repeat": repeat}
     return {"timingTiming": timing}
 
 
@@ -163,32 +217,33 @@ def _request(ad: dict[str, Any], action: dict[str, Any], request_id: str, timing
     on_day = timing.get("timingDateTime")
     if kind == "MedicationRequest":
         if "productCodeableConcept" in ad:
-            request["medicationCodeableConcept"] = copy.deepcopy(ad["productCodeableConcept"])
+            request["medicationCodeableConcept"] = ad["productCodeableConcept"]
         elif "productReference" in ad:
-            ref = copy.deepcopy(ad["productReference"])
+            ref = dict(ad["productReference"])
             ref["reference"] = renamed.get(ref.get("reference", ""), ref.get("reference"))
             request["medicationReference"] = ref
         else:
             raise ApplyError(f"ActivityDefinition '{ad.get('id')}': a MedicationRequest needs a product")
-        dosage = copy.deepcopy(ad.get("dosage", []))
-        for d in dosage:
-            d.setdefault("timing", {"event": [on_day]} if on_day else timing["timingTiming"])
+        dosage = [d if "timing" in d else {**d, "timing": {"event": [on_day]} if on_day else timing["timingTiming"]}
+                  for d in ad.get("dosage", [])]
         if dosage:
             request["dosageInstruction"] = dosage
     elif kind == "ServiceRequest":
         if "code" not in ad:
             raise ApplyError(f"ActivityDefinition '{ad.get('id')}': a ServiceRequest needs a code")
-        request["code"] = copy.deepcopy(ad["code"])
+        request["code"] = service_code(ad)
         if "bodySite" in ad:
-            request["bodySite"] = copy.deepcopy(ad["bodySite"])
+            request["bodySite"] = ad["bodySite"]
         request.update({"occurrenceDateTime": on_day} if on_day else {"occurrenceTiming": timing["timingTiming"]})
     else:
         if "code" in ad:
-            request["category"] = [copy.deepcopy(ad["code"])]
+            request["category"] = [ad["code"]]
         if on_day:
             request["occurrenceDateTime"] = on_day
     for source in (ad, action):
         for dynamic in source.get("dynamicValue", []):
+            if source is action and dynamic["path"].startswith("action."):
+                continue
             value = run.evaluate(dynamic["expression"])
             try:
                 set_path(request, dynamic["path"], to_fhir(value), value_type=fhir_type_of(value))
@@ -203,9 +258,7 @@ def _hoist_contained(ad: dict[str, Any], request_id: str, run: _Run) -> dict[str
     for resource in ad.get("contained", []):
         new_id = f"{request_id}-{resource['id']}"
         if all(c.get("id") != new_id for c in run.contained):
-            hoisted = copy.deepcopy(resource)
-            hoisted["id"] = new_id
-            run.contained.append(hoisted)
+            run.contained.append({**resource, "id": new_id})
         renamed[f"#{resource['id']}"] = f"#{new_id}"
     return renamed
 
@@ -213,16 +266,14 @@ def _hoist_contained(ad: dict[str, Any], request_id: str, run: _Run) -> dict[str
 def _apply_action(action: dict[str, Any], inherited: _dt.date, run: _Run) -> dict[str, Any] | None:
     start = _start_of(action, inherited, run)
     action_id = action.get("id")
-    if action_id:
-        run.starts[action_id] = start
     if not _applicable(action, run):
         return None
-    out: dict[str, Any] = {k: copy.deepcopy(action[k]) for k in _COPIED if k in action}
+    out: dict[str, Any] = {k: action[k] for k in _COPIED if k in action}
     if action_id:
         out["id"] = action_id
     if action.get("relatedAction"):
         out["relatedAction"] = [
-            {k: copy.deepcopy(r[k]) for k in ("actionId", "relationship", "offsetDuration", "offsetRange") if k in r}
+            {k: r[k] for k in ("actionId", "relationship", "offsetDuration", "offsetRange") if k in r}
             for r in action["relatedAction"]
         ]
     definition = action.get("definitionCanonical")
@@ -235,13 +286,16 @@ def _apply_action(action: dict[str, Any], inherited: _dt.date, run: _Run) -> dic
         request_id = f"request-{action_id or len(run.contained)}"
         run.contained.append(_request(ad, action, request_id, out, run))
         out["resource"] = {"reference": f"#{request_id}"}
-    else:
-        for dynamic in action.get("dynamicValue", []):
-            path = dynamic["path"].removeprefix("action.")
-            try:
-                set_path(out, path, to_fhir(run.evaluate(dynamic["expression"])))
-            except PathError as e:
-                raise ApplyError(f"action '{action_id}': {e}") from None
+    for dynamic in action.get("dynamicValue", []):
+        path = dynamic["path"]
+        if definition and not path.startswith("action."):
+            continue
+        while path.startswith("action."):
+            path = path[len("action."):]
+        try:
+            set_path(out, path, to_fhir(run.evaluate(dynamic["expression"])))
+        except PathError as e:
+            raise ApplyError(f"action '{action_id}': {e}") from None
     children = [c for c in (_apply_action(a, start, run) for a in action.get("action", [])) if c is not None]
     if children:
         out["action"] = children
@@ -259,7 +313,7 @@ def apply_plan(
     start: _dt.date,
 ) -> dict[str, Any]:
     """The CarePlan (R4) that `$apply` of `plan` gives for `subject` with day 0 on `start`."""
-    run = _Run(evaluate, activities, subject, start)
+    run = _Run(evaluate, activities, subject, start, starts=plan_starts(plan.get("action", []), start))
     canonical = f"{plan['url']}|{plan['version']}" if plan.get("version") else plan["url"]
     actions = [a for a in (_apply_action(a, start, run) for a in plan.get("action", [])) if a is not None]
     group: dict[str, Any] = {"resourceType": "RequestGroup", "id": "request-group", "status": "draft",

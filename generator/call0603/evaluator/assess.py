@@ -1,7 +1,7 @@
-"""The assessment report (`assessment-report.md`) for one patient: every value is a CQL define's, as evaluated.
+"""The assessment report (`docs/report-format.md`) for one patient: every value is a CQL define's, as evaluated.
 
 Python only evaluates and arranges: each report field is one define of the package's Library (the map is
-`build.cql.report_defines`), its Tuple becomes the field's object, and the BSA is rounded to 2 decimals for display
+`authoring.cql.report_defines`), its Tuple becomes the field's object, and the BSA is rounded to 2 decimals for display
 (doses are the CQL's ordered doses, already rounded to the dispensable increment) — no clinical rule is decided here.
 """
 
@@ -63,18 +63,20 @@ def evaluate_patient(
     context: EvaluationContext,
     expressions: list[str] | None = None,
 ) -> Evaluation:
-    """Evaluate the report's defines (or `expressions`) for one patient; refuse when day 0 is unknown."""
+    """Evaluate the report's defines (or day 0, the ignored list and `expressions` only) for one patient; refuse when
+    day 0 is unknown."""
     resources, problems = prepare(patient.resources, str(patient.patient.get("id")), context.data_problem_url)
     patient = replace(patient, resources=tuple(resources), problems=tuple(problems))
     data = PatientData.from_resources(resources)
-    wanted = [DAY_0, IGNORED, *context.report_defines.values(), *EXTRAS.values(), *(expressions or [])]
+    named = [*context.report_defines.values(), *EXTRAS.values()] if expressions is None else expressions
+    wanted = [DAY_0, IGNORED, *named]
     results = context.engine.evaluate(
         context.library, data=data, parameters=parameters(start, as_of), now=request_time(as_of),
         terminology=context.terminology, expressions=list(dict.fromkeys(wanted)),
     )
     if results[DAY_0] is None:
         raise InputRefused(patient.source, "no start date: give --start, or an active CarePlan that instantiates "
-                                           f"{context.plan['url']} with period.start")
+                                           f"{context.plan['url']} with a period.start given to the day")
     return Evaluation(patient, start, as_of, results, data)
 
 

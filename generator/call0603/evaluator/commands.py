@@ -12,20 +12,28 @@ import sys
 from pathlib import Path
 from typing import Any, Callable, Optional
 
+import orjson
 import typer
 
 from .apply import ApplyError
-from .context import PackageError
+from ..artifacts import PackageError
+from ..edge import one_line
 
 REFUSED = 2
 FAILED = 1
 
-INPUT_HELP = "A FHIR Bundle (collection, transaction, batch, searchset) or a folder of Bulk Data NDJSON files."
+INPUT_HELP = "A FHIR Bundle (collection, transaction, batch, searchset) or a folder of Bulk Data NDJSON files (docs/input-contract.md)."
 SUBJECT_HELP = "The Patient id (needed when INPUT holds more than one Patient)."
 START_HELP = "Day 0 of reinduction, YYYY-MM-DD (default: the start of the patient's CarePlan for this package)."
 AS_OF_HELP = "The evaluation date, YYYY-MM-DD: data after it is not seen (default: today)."
 FHIR_SERVER_HELP = "Read the patient (--subject) from this FHIR R4 server instead of INPUT."
 TOKEN_HELP = "Bearer token sent to --fhir-server."
+PLAN_HELP = ("Apply this PlanDefinition or ActivityDefinition (a canonical in --package, or a file) instead of the "
+             "package's own plan.")
+PACKAGE_HELP = ("The built package to evaluate: a FHIR NPM package (.tgz), its unpacked folder, or a folder written by "
+                "`call0603 build --out DIR` (default: the package installed with call0603). With --plan: the knowledge "
+                "content holding the plan, a folder, an NPM package .tgz or a Bundle (repeatable).")
+PARAMETERS_HELP = "CQL parameters for --plan, as a FHIR Parameters resource (JSON); each is set in every Library declaring it."
 STRICT_HELP = "Refuse the input when any resource is unusable (bad unit, no value, bad date) instead of ignoring it."
 
 
@@ -54,17 +62,22 @@ def _patient(input: Path | None, subject: str | None, fhir_server: str | None, t
     return patient_from_server(FhirClient(fhir_server, token=token), templates_of(main_library(context)), subject)
 
 
-def _run(work: Callable[[], Any]) -> Any:
-    """Run `work`, turning a refusal or a package problem into one line on stderr and the contract's exit code."""
+def _run(work: Callable[[], Any], source: Path | str) -> Any:
+    """Run `work` on INPUT `source`, turning a refusal, a package problem or a CQL run-time error into one line on
+    stderr and the contract's exit code (anything else is left to the command line's edge: one line, exit 1)."""
+    from ..cql.runtime.errors import CqlRuntimeError
     from .inputs import InputRefused
 
     try:
         return work()
     except InputRefused as refused:
-        typer.echo(f"call0603: {refused.source}: {refused.reason}", err=True)
+        typer.echo(f"call0603: {refused.source}: {one_line(refused.reason)}", err=True)
         raise typer.Exit(REFUSED) from None
     except (PackageError, ApplyError) as problem:
-        typer.echo(f"call0603: {problem}", err=True)
+        typer.echo(f"call0603: {one_line(str(problem))}", err=True)
+        raise typer.Exit(FAILED) from None
+    except CqlRuntimeError as error:
+        typer.echo(f"call0603: {source}: the evaluation stopped on a CQL run-time error: {one_line(str(error))}", err=True)
         raise typer.Exit(FAILED) from None
 
 
@@ -81,23 +94,85 @@ def apply_command(
     strict: bool = typer.Option(False, "--strict", help=STRICT_HELP),
     fhir_server: Optional[str] = typer.Option(None, "--fhir-server", help=FHIR_SERVER_HELP),
     token: Optional[str] = typer.Option(None, "--token", help=TOKEN_HELP),
+    plan: Optional[str] = typer.Option(None, "--plan", help=PLAN_HELP),
+    package: list[Path] = typer.Option([], "--package", help=PACKAGE_HELP),
+    encounter: Optional[str] = typer.Option(None, "--encounter", help="The Encounter reference (Encounter/id)."),
+    practitioner: Optional[str] = typer.Option(None, "--practitioner", help="The Practitioner reference."),
+    organization: Optional[str] = typer.Option(None, "--organization", help="The Organization reference."),
+    parameters: Optional[Path] = typer.Option(None, "--parameters", help=PARAMETERS_HELP),
 ) -> None:
     """PlanDefinition $apply for one patient: an R4 CarePlan with its RequestGroup and requests."""
+    source = input or str(fhir_server)
+    if out is not None:
+        from .outpath import check_output_file
+
+        _run(lambda: check_output_file(out, [input] if input is not None else []), source)
+    if plan is not None:
+        if input is None:
+            raise typer.BadParameter("--plan needs INPUT")
+        context = {"encounter": encounter, "practitioner": practitioner, "organization": organization}
+        _write(_run(lambda: _apply_content(input, plan, package, subject, as_of, context, parameters), input), out, source)
+        return
+
+    if len(package) > 1:
+        raise typer.BadParameter("the package's own plan takes one --package (several only with --plan)")
 
     def work() -> dict[str, Any]:
         from .careplan import careplan_for
         from .context import load_context
 
         day0, when = _dates(input or Path(str(fhir_server)), start, as_of)
-        context = load_context()
+        context = load_context(package[0] if package else None)
         patient = _patient(input, subject, fhir_server, token, context)
         return careplan_for(patient, start=day0, as_of=when, context=context, strict=strict)
 
-    careplan = _run(work)
+    _write(_run(work, source), out, source)
+
+
+def _write(document: dict[str, Any], out: Path | None, source: Path | str) -> None:
+    """The CarePlan on stdout, or written whole to `out` (a temporary file beside it, renamed)."""
     if out is None:
-        sys.stdout.write(_dump(careplan))
+        sys.stdout.write(_dump(document))
     else:
-        out.write_text(_dump(careplan), encoding="utf-8")
+        from .outpath import write_file
+
+        _run(lambda: write_file(out, _dump(document)), source)
+
+
+def _apply_content(input: Path, plan: str, package: list[Path], subject: str | None, as_of: str | None,
+                   context: dict[str, str | None], parameters: Path | None) -> dict[str, Any]:
+    """`$apply` of any PlanDefinition (or ActivityDefinition) of the content in `--package`, or of a plan file."""
+    from ..cql.datatypes.datetime import DateTime
+    from .assess import request_time
+    from .content import Content, ContentError, read_resources
+    from .inputs import InputRefused, load_patient
+    from .parameters import ParameterError, cql_parameters
+    from .r4apply import ApplyRequest, apply_activity_r4, apply_r4
+
+    _, when = _dates(input, None, as_of)
+    try:
+        plan_file = Path(plan)
+        extra = read_resources(plan_file) if plan_file.is_file() else []
+        content = Content.read(package)
+        content = Content.of([*content.resources, *extra]) if extra else content
+    except ContentError as problem:
+        raise PackageError(str(problem)) from None
+    definition = next((r for r in extra if r.get("resourceType") in ("PlanDefinition", "ActivityDefinition")), None)
+    definition = definition or content.resolve(plan)
+    if definition is None:
+        raise PackageError(f"{plan}: no PlanDefinition or ActivityDefinition of that canonical in the content")
+    patient = load_patient(input, subject)
+    now: DateTime = request_time(when)
+    given: dict[str, Any] = {}
+    if parameters is not None:
+        try:
+            given = cql_parameters(orjson.loads(parameters.read_bytes()))
+        except (OSError, orjson.JSONDecodeError, ParameterError) as problem:
+            raise InputRefused(parameters, str(problem)) from None
+    request = ApplyRequest(patient.subject, patient.resources, now, parameters=given, **context)
+    if definition["resourceType"] == "ActivityDefinition":
+        return apply_activity_r4(definition, content, request)
+    return apply_r4(definition, content, request)
 
 
 def assess_command(
@@ -105,11 +180,12 @@ def assess_command(
     subject: Optional[str] = typer.Option(None, "--subject", help=SUBJECT_HELP),
     start: Optional[str] = typer.Option(None, "--start", help=START_HELP),
     as_of: Optional[str] = typer.Option(None, "--as-of", help=AS_OF_HELP),
-    as_json: bool = typer.Option(False, "--json", help="Print the assessment report as JSON (assessment-report.md)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the assessment report as JSON (docs/report-format.md)."),
     explain: bool = typer.Option(False, "--explain", help="Add the decision trace: defines, inputs, thresholds, ignored."),
     strict: bool = typer.Option(False, "--strict", help=STRICT_HELP),
     fhir_server: Optional[str] = typer.Option(None, "--fhir-server", help=FHIR_SERVER_HELP),
     token: Optional[str] = typer.Option(None, "--token", help=TOKEN_HELP),
+    package: Optional[Path] = typer.Option(None, "--package", help=PACKAGE_HELP),
 ) -> None:
     """The assessment report for one patient: every decision with its reason and evidence."""
 
@@ -121,7 +197,7 @@ def assess_command(
         from .explain import trace
 
         day0, when = _dates(input or Path(str(fhir_server)), start, as_of)
-        context = load_context()
+        context = load_context(package)
         patient = _patient(input, subject, fhir_server, token, context)
         evaluation = evaluate_patient(patient, start=day0, as_of=when, context=context,
                                       expressions=None if as_json else plan_expressions(context))
@@ -132,7 +208,7 @@ def assess_command(
                                                   context.guideline, context.report_defines, context.activities)
         return report, (trace(evaluation, context) if explain else None), course
 
-    report, decision_trace, course = _run(work)
+    report, decision_trace, course = _run(work, input or str(fhir_server))
     if as_json:
         sys.stdout.write(_dump({**report, "trace": decision_trace} if decision_trace is not None else report))
         return

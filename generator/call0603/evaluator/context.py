@@ -1,4 +1,4 @@
-"""The package as the evaluator runs it: its committed ELM compiled once, its plan, activities and value sets."""
+"""The package as the evaluator runs it: the built package's ELM compiled once, its plan, activities and value sets."""
 
 from __future__ import annotations
 
@@ -11,18 +11,18 @@ from typing import Any, Mapping
 import orjson
 
 from .. import paths
-from ..build.cql import report_defines
-from ..build.write import FHIRHELPERS_ELM
+from ..artifacts import BuiltPackage, PackageError, load_package
+from ..authoring.cql import report_defines
+from ..authoring.write import FHIRHELPERS_ELM, SUPPORT
 from ..cql import Engine, Terminology
-from ..guideline import load_guideline
 from ..guideline.model import Guideline
 from .apply import activity_index
 
+__all__ = ["ELM_TYPE", "EvaluationContext", "PackageError", "load_context"]
+
 ELM_TYPE = "application/elm+json"
-
-
-class PackageError(RuntimeError):
-    """The committed package cannot be loaded (a file missing or not the package's); run `call0603 build`."""
+#: The project's FHIRHelpers ELM, which the evaluator runs (the package declares FHIRHelpers, it does not ship it).
+FHIRHELPERS = paths.PACKAGE / Path(FHIRHELPERS_ELM).relative_to(Path(SUPPORT).parents[1])
 
 
 @dataclass(frozen=True)
@@ -33,8 +33,8 @@ class EvaluationContext:
     engine: Engine
     library: str
     library_canonicals: frozenset[str]
-    plan: dict[str, Any]
-    activities: Mapping[str, dict[str, Any]]
+    plan: Mapping[str, Any]
+    activities: Mapping[str, Mapping[str, Any]]
     terminology: Terminology
     report_defines: Mapping[str, str]
     library_hash: str
@@ -45,13 +45,6 @@ class EvaluationContext:
         return self.guideline.package.data_problem_url
 
 
-def _read(path: Path) -> Any:
-    try:
-        return orjson.loads(path.read_bytes())
-    except FileNotFoundError:
-        raise PackageError(f"{path} is missing: run `call0603 build`") from None
-
-
 def _elm(library: Mapping[str, Any]) -> bytes:
     for content in library.get("content", []):
         if content.get("contentType") == ELM_TYPE and "data" in content:
@@ -59,34 +52,40 @@ def _elm(library: Mapping[str, Any]) -> bytes:
     raise PackageError(f"Library {library.get('url')} carries no {ELM_TYPE}")
 
 
-def load_context(root: Path = paths.REPO) -> EvaluationContext:
-    """Compile the package's Libraries (as committed in library/) with FHIRHelpers, and index its plan."""
-    guideline = load_guideline(root / "guideline")
+def _plan(package: BuiltPackage) -> Mapping[str, Any]:
+    url = package.guideline.package.plan_definition_url
+    for plan in package.of_type("PlanDefinition"):
+        if plan.get("url") == url:
+            return plan
+    raise PackageError(f"{package.origin} holds no PlanDefinition {url}")
+
+
+def load_context(package: Path | None = None) -> EvaluationContext:
+    """Compile the package's Libraries with FHIRHelpers and index its plan (default: the installed package)."""
+    built = load_package(package)
+    guideline = built.guideline
     p = guideline.package
-    libraries = [r for r in (_read(f) for f in sorted((root / "library").glob("Library-*.json"))
-                             if not f.name.endswith(".elm.json")) if r.get("resourceType") == "Library"]
+    libraries = built.of_type("Library")
     if not libraries:
-        raise PackageError(f"no Library in {root / 'library'}: run `call0603 build`")
+        raise PackageError(f"no Library in {built.origin}: run `call0603 build`")
     elm_bytes = [_elm(lib) for lib in libraries]
-    fhirhelpers = (root / FHIRHELPERS_ELM).read_bytes() if (root / FHIRHELPERS_ELM).exists() else None
-    if fhirhelpers is None:
-        raise PackageError(f"{root / FHIRHELPERS_ELM} is missing: run `call0603 build`")
+    try:
+        fhirhelpers = FHIRHELPERS.read_bytes()
+    except FileNotFoundError:
+        raise PackageError(f"{FHIRHELPERS} is missing: run `call0603 build`") from None
     digest = hashlib.sha256()
     for blob in (*elm_bytes, fhirhelpers):
         digest.update(hashlib.sha256(blob).digest())
     engine = Engine([orjson.loads(fhirhelpers), *(orjson.loads(b) for b in elm_bytes)])
-    value_sets = [_read(f) for f in sorted((root / "library").glob("ValueSet-*.json"))]
-    plan = _read(root / "plandefinitions" / f"PlanDefinition-{p.id}.json")
-    activities = [_read(f) for f in sorted((root / "plandefinitions").glob("ActivityDefinition-*.json"))]
     canonicals = {lib["url"] for lib in libraries} | {f"{lib['url']}|{lib['version']}" for lib in libraries}
     return EvaluationContext(
         guideline=guideline,
         engine=engine,
         library=p.library_name,
         library_canonicals=frozenset(canonicals),
-        plan=plan,
-        activities=activity_index(activities),
-        terminology=Terminology.from_resources(value_sets),
+        plan=_plan(built),
+        activities=activity_index(built.of_type("ActivityDefinition")),
+        terminology=Terminology.from_resources(built.of_type("ValueSet")),
         report_defines=report_defines(guideline),
         library_hash=digest.hexdigest(),
     )

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..build.cql import unit_function_name
+from ..authoring.cql import unit_function_name
+from ..cql.fhir.retrieve import resource_codes
 from ..guideline.model import Amount, Guideline
 from .assess import Evaluation, set_aside
 from .context import EvaluationContext
@@ -57,7 +58,7 @@ def thresholds(g: Guideline) -> dict[str, list[str]]:
 
 
 def _concept_of(resource: dict[str, Any], context: EvaluationContext) -> str | None:
-    codes = {(c.get("system"), c.get("code")) for c in (resource.get("code") or {}).get("coding", [])}
+    codes = set(resource_codes(resource.get("code")))
     for vs_id in QUANTITY_UNITS:
         if codes & context.terminology.members(context.guideline.terminology.value_set(vs_id).url):
             return vs_id
@@ -68,8 +69,8 @@ def _received(resource: dict[str, Any]) -> str | None:
     for key, value in resource.items():
         if key == "valueQuantity" and isinstance(value, dict):
             return f"{value.get('value')} {value.get('code') or value.get('unit') or ''}".strip()
-        if key == "valueCodeableConcept" and isinstance(value, dict):
-            return ", ".join(c.get("code", "") for c in value.get("coding", []))
+        if key == "valueCodeableConcept" and isinstance(value, dict) and isinstance(value.get("coding"), list):
+            return ", ".join(str(c.get("code", "")) for c in value["coding"] if isinstance(c, dict))
         if key.startswith("value") and not isinstance(value, (dict, list)):
             return str(value)
     return None
@@ -77,15 +78,17 @@ def _received(resource: dict[str, Any]) -> str | None:
 
 def _input(reference: str, evaluation: Evaluation, context: EvaluationContext) -> dict[str, Any]:
     kind, _, ident = reference.partition("/")
-    resource = next((r for r in evaluation.patient.resources if r.get("resourceType") == kind and r.get("id") == ident), None)
+    resource = next((r for r in evaluation.data.of_type(kind) if r.get("id") == ident), None)
     item: dict[str, Any] = {"resource": reference}
     if resource is None:
         return item
-    date = resource.get("effectiveDateTime") or (resource.get("effectivePeriod") or {}).get("start") \
-        or resource.get("onsetDateTime") or resource.get("birthDate")
+    period = resource.get("effectivePeriod")
+    dates = (resource.get("effectiveDateTime"), period.get("start") if isinstance(period, dict) else None,
+             resource.get("onsetDateTime"), resource.get("birthDate"))
+    date = next((d for d in dates if isinstance(d, str) and d), None)
     if date:
         item["date"] = date
-    if resource.get("status"):
+    if isinstance(resource.get("status"), str) and resource["status"]:
         item["status"] = resource["status"]
     received = _received(resource)
     if received is not None:
@@ -103,10 +106,10 @@ def _input(reference: str, evaluation: Evaluation, context: EvaluationContext) -
 def _evidence(value: Any) -> list[str]:
     if not isinstance(value, dict):
         return []
-    found = list(value.get("evidence") or [])
+    found = [e for e in value.get("evidence") or [] if isinstance(e, str)]
     for inner in value.values():
         if isinstance(inner, dict):
-            found += [e for e in inner.get("evidence") or [] if e not in found]
+            found += [e for e in inner.get("evidence") or [] if isinstance(e, str) and e not in found]
     return found
 
 

@@ -83,12 +83,24 @@ def to_fhir(value: Any) -> Any:
 _STEP = re.compile(r"^([A-Za-z][A-Za-z0-9]*)(?:\[(\d+)\])?$")
 
 
+def _choice_named(owner: str, name: str) -> str | None:
+    """The type a path step names by a choice element's JSON name (`contentString` → string), else None."""
+    for cut in range(len(name) - 1, 0, -1):
+        spec = MODEL.element(owner, name[:cut])
+        if isinstance(spec, tuple) and spec[0] == "choice":
+            return next((t for t in spec[1] if choice_key(name[:cut], t) == name), None)
+    return None
+
+
 def _element_name(owner: str | None, name: str, value_type: str | None, path: str) -> tuple[str, str | None]:
     """The JSON name of element `name` of FHIR type `owner` for a value of `value_type`, and the element's type."""
     if owner is None or not MODEL.has(owner):
         return name, None
     spec = MODEL.element(owner, name)
     if spec is None:
+        named = _choice_named(owner, name)
+        if named is not None:
+            return name, named
         raise PathError(f"dynamicValue path '{path}': {owner} has no element '{name}'")
     if isinstance(spec, tuple) and spec[0] == "choice":
         chosen = [t for t in spec[1] if value_type is not None and _ALIASES.get(t, t) == value_type]
@@ -102,9 +114,11 @@ def _element_name(owner: str | None, name: str, value_type: str | None, path: st
 def set_path(target: dict[str, Any], path: str, value: Any, *, value_type: str | None = None) -> None:
     """Set `value` at a dotted path with optional indexes (`dosageInstruction[0].doseAndRate[1].dose`).
 
-    Missing objects and list slots are created; a list element named without an index is element 0. When `target`
-    is a FHIR resource, element types come from the FHIR R4 model, so a choice element takes the JSON name of the
-    value's type (`dose` + a Quantity → `doseQuantity`) and an unknown element is an error. A null value sets
+    Missing objects and list slots are created; a list element named without an index is element 0. Copy on write:
+    every object and list on the path below `target` is replaced by a shallow copy before it changes, so `target`
+    may share its other elements with a definition (`$apply` builds requests that way) without changing it. When
+    `target` is a FHIR resource, element types come from the FHIR R4 model, so a choice element takes the JSON name
+    of the value's type (`dose` + a Quantity → `doseQuantity`) and an unknown element is an error. A null value sets
     nothing (FHIR has no nulls).
     """
     if value is None:
@@ -125,20 +139,23 @@ def set_path(target: dict[str, Any], path: str, value: Any, *, value_type: str |
                 return
             child = node.get(name)
             if isinstance(child, list):
-                if not child:
-                    child.append({})
+                child = node[name] = list(child) or [{}]
+                child[0] = dict(child[0])
                 child = child[0]
-            elif child is None:
-                child = node[name] = {}
+            elif child is None or isinstance(child, dict):
+                child = node[name] = dict(child or {})
+            else:
+                raise PathError(f"dynamicValue path '{path}': '{name}' is not an object")
             node = child
             continue
-        slots = node.setdefault(name, [])
+        slots = node.get(name, [])
         if not isinstance(slots, list):
             raise PathError(f"dynamicValue path '{path}': '{name}' is not a list")
+        slots = node[name] = list(slots)
         k = int(index)
         while len(slots) <= k:
             slots.append({})
         if last:
             slots[k] = value
             return
-        node = slots[k]
+        node = slots[k] = dict(slots[k])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 import gzip
 import re
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -13,7 +14,7 @@ from .reading import (
     SUBJECT_TYPES, NotJson, Problem, distinct_copies, latest_version, loads, read_type, reference_target, subject_reference,
 )
 
-#: Bundle types that carry a patient's data (input-contract.md).
+#: Bundle types that carry a patient's data (docs/input-contract.md).
 BUNDLE_TYPES = frozenset({"collection", "transaction", "batch", "searchset"})
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -65,10 +66,13 @@ def _bundle_resources(doc: Any, source: Path) -> tuple[list[dict[str, Any]], dic
     if not isinstance(doc, dict) or doc.get("resourceType") != "Bundle":
         kind = doc.get("resourceType") if isinstance(doc, dict) else type(doc).__name__
         raise InputRefused(source, f"not a FHIR Bundle (resourceType {kind!r})")
-    if doc.get("type") not in BUNDLE_TYPES:
+    if not isinstance(doc.get("type"), str) or doc["type"] not in BUNDLE_TYPES:
         raise InputRefused(source, f"Bundle type {doc.get('type')!r} is not one of {', '.join(sorted(BUNDLE_TYPES))}")
+    entries = doc.get("entry")
+    if entries is not None and not isinstance(entries, list):
+        raise InputRefused(source, f"Bundle.entry is not a list (a JSON {type(entries).__name__})")
     resources, aliases = [], {}
-    for i, entry in enumerate(doc.get("entry") or []):
+    for i, entry in enumerate(entries or []):
         resource = entry.get("resource") if isinstance(entry, dict) else None
         if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
             raise InputRefused(source, f"Bundle.entry[{i}] has no resource")
@@ -78,24 +82,57 @@ def _bundle_resources(doc: Any, source: Path) -> tuple[list[dict[str, Any]], dic
     return resources, aliases
 
 
-def _ndjson_files(folder: Path) -> list[Path]:
-    files = sorted(p for p in folder.iterdir() if p.name.endswith((".ndjson", ".ndjson.gz")))
+#: What names a Bulk Data NDJSON file (plain or gzip).
+NDJSON_SUFFIXES = (".ndjson", ".ndjson.gz")
+
+
+def unreadable(error: BaseException) -> str:
+    """Why a file could not be read, in words (a gzip file that is not gzip or is cut short, a folder, no permission)."""
+    if isinstance(error, IsADirectoryError):
+        return "is a folder, not an NDJSON file"
+    if isinstance(error, gzip.BadGzipFile):
+        return f"not a gzip file ({error})"
+    if isinstance(error, (EOFError, zlib.error)):
+        return f"gzip data cut short or damaged ({type(error).__name__}: {error})"
+    if isinstance(error, OSError) and error.strerror:
+        return f"cannot be read ({error.strerror})"
+    return f"cannot be read ({type(error).__name__}: {error})"
+
+
+#: What reading a file can raise when the file, not the program, is at fault.
+READ_ERRORS = (OSError, EOFError, zlib.error)
+
+
+def ndjson_files(folder: Path) -> list[Path]:
+    """The folder's NDJSON files in name order; one that is not a regular file (a folder named `x.ndjson`) or none
+    at all is a refusal (never silently skipped)."""
+    try:
+        files = sorted(p for p in folder.iterdir() if p.name.endswith(NDJSON_SUFFIXES))
+    except READ_ERRORS as e:
+        raise InputRefused(folder, unreadable(e)) from None
     if not files:
         raise InputRefused(folder, "no .ndjson or .ndjson.gz files in the folder")
+    for path in files:
+        if not path.is_file():
+            raise InputRefused(path, "is a folder, not an NDJSON file" if path.is_dir() else "not a regular file")
     return files
 
 
 def iter_ndjson(path: Path) -> Iterator[dict[str, Any]]:
-    """Every resource of one NDJSON file (plain or gzip), line by line; a bad line is a refusal naming it."""
+    """Every resource of one NDJSON file (plain or gzip), line by line; a bad line is a refusal naming it, and a
+    file that cannot be read (not gzip, cut short, a folder, no permission) one naming the file."""
     opener = gzip.open if path.name.endswith(".gz") else open
-    with opener(path, "rb") as f:
-        for number, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            resource = _json(line, f"{path}:{number}")
-            if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
-                raise InputRefused(f"{path}:{number}", "not a FHIR resource")
-            yield resource
+    try:
+        with opener(path, "rb") as f:
+            for number, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                resource = _json(line, f"{path}:{number}")
+                if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
+                    raise InputRefused(f"{path}:{number}", "not a FHIR resource")
+                yield resource
+    except READ_ERRORS as e:
+        raise InputRefused(path, unreadable(e)) from None
 
 
 def read_resources(path: Path) -> tuple[list[dict[str, Any]], dict[str, str]]:
@@ -103,10 +140,14 @@ def read_resources(path: Path) -> tuple[list[dict[str, Any]], dict[str, str]]:
     if not path.exists():
         raise InputRefused(path, "no such file or folder")
     if path.is_dir():
-        return [r for f in _ndjson_files(path) for r in iter_ndjson(f)], {}
-    if path.name.endswith((".ndjson", ".ndjson.gz")):
+        return [r for f in ndjson_files(path) for r in iter_ndjson(f)], {}
+    if path.name.endswith(NDJSON_SUFFIXES):
         return list(iter_ndjson(path)), {}
-    return _bundle_resources(_json(path.read_bytes(), path), path)
+    try:
+        raw = path.read_bytes()
+    except READ_ERRORS as e:
+        raise InputRefused(path, unreadable(e)) from None
+    return _bundle_resources(_json(raw, path), path)
 
 
 _REFERENCE_FIELDS = ("subject", "patient", "beneficiary")

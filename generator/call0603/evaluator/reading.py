@@ -11,6 +11,7 @@ result depends on the order of entries, lines or files.
 from __future__ import annotations
 
 import datetime as _dt
+import math
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -141,10 +142,13 @@ def _valid_date(text: Any, kind: str) -> bool:
 
 
 def _finite_decimal(value: Any) -> bool:
+    """A JSON number: an int, an exact Decimal, or a float from a reader that makes floats (finite in each case)."""
     if isinstance(value, bool):
         return False
     if isinstance(value, int):
         return True
+    if isinstance(value, float):
+        return math.isfinite(value)
     return isinstance(value, Decimal) and value.is_finite()
 
 
@@ -207,8 +211,12 @@ def _version_key(resource: Mapping[str, Any]) -> tuple[int, Any] | None:
     return None
 
 
-def _canonical(resource: Mapping[str, Any]) -> bytes:
-    return msgspec.json.encode(resource, order="sorted")
+_CANONICAL = msgspec.json.Encoder(order="sorted", decimal_format="number")
+
+
+def canonical_json(resource: Mapping[str, Any]) -> bytes:
+    """A resource as JSON with sorted keys and its exact decimals as JSON numbers: equal content, equal bytes."""
+    return _CANONICAL.encode(resource)
 
 
 def latest_version(copies: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -223,7 +231,7 @@ def latest_version(copies: list[dict[str, Any]]) -> dict[str, Any] | None:
 
 def distinct_copies(resources: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """Resources with identical copies counted once (by content), in a canonical order."""
-    return [r for _, r in sorted({_canonical(r): r for r in resources}.items())]
+    return [r for _, r in sorted({canonical_json(r): r for r in resources}.items())]
 
 
 def resolve_versions(resources: Iterable[dict[str, Any]], url: str) -> list[dict[str, Any]]:
@@ -281,5 +289,5 @@ def prepare(
         elif problems:
             resource = _with_problem(resource, "; ".join(problems), url)
         out.append(resource)
-    out.sort(key=lambda r: (r.get("resourceType") != "Patient", str(r.get("resourceType")), str(r.get("id")), _canonical(r)))
+    out.sort(key=lambda r: (r.get("resourceType") != "Patient", str(r.get("resourceType")), str(r.get("id")), canonical_json(r)))
     return out, unseen

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from ..units import amount_display
@@ -20,18 +21,23 @@ STYLES = {
 }
 
 
+def _text(value: Any) -> str:
+    """Data as terminal text: brackets in it (a unit `[/x]`, an id) are shown, never read as rich markup."""
+    return escape("" if value is None else str(value))
+
+
 def _word(value: Any) -> str:
     text = "—" if value is None else str(value)
     style = STYLES.get(text)
-    return f"[{style}]{text}[/{style}]" if style else text
+    return f"[{style}]{text}[/{style}]" if style else escape(text)
 
 
 def _why(decision: Any) -> str:
     if not isinstance(decision, dict):
         return ""
     if decision.get("reasons"):
-        return "; ".join(decision["reasons"])
-    return decision.get("reason") or ""
+        return _text("; ".join(str(r) for r in decision["reasons"]))
+    return _text(decision.get("reason"))
 
 
 def _dose(decision: dict[str, Any]) -> str:
@@ -42,8 +48,8 @@ def _dose(decision: dict[str, Any]) -> str:
 def render_report(report: dict[str, Any], console: Console | None = None) -> None:
     """Print the report: one table of decisions, then the resources set aside."""
     console = console or Console()
-    console.print(f"[bold]{report['subject']}[/bold]  day 0 {report['start']}  as of {report['asOf']}  "
-                  f"(study day {report['studyDay']})")
+    console.print(f"[bold]{_text(report['subject'])}[/bold]  day 0 {_text(report['start'])}  as of "
+                  f"{_text(report['asOf'])}  (study day {_text(report['studyDay'])})")
     table = Table(show_lines=False, expand=False)
     table.add_column("decision")
     table.add_column("value")
@@ -56,9 +62,9 @@ def render_report(report: dict[str, Any], console: Console | None = None) -> Non
         table.add_row(label, _word(d.get("value")), detail, _why(d))
     bsa = report.get("bsa") or {}
     table.add_row("BSA", f"{bsa['value']:.2f} m2" if bsa.get("value") is not None else _word(None),
-                  bsa.get("formula", ""), _why(bsa))
+                  _text(bsa.get("formula")), _why(bsa))
     for day, d in (report.get("marrow") or {}).items():
-        blasts = f"{d['blastPercent']} % blasts" if d.get("blastPercent") is not None else ""
+        blasts = f"{_text(d['blastPercent'])} % blasts" if d.get("blastPercent") is not None else ""
         table.add_row(f"marrow {day}", _word(d.get("value")), blasts, _why(d))
     for day, d in (report.get("idarubicin") or {}).items():
         table.add_row(f"idarubicin {day}", _word(d.get("value")), _dose(d), _why(d))
@@ -67,13 +73,13 @@ def render_report(report: dict[str, Any], console: Console | None = None) -> Non
         table.add_row(label, _word(d.get("value")), "", _why(d))
     for name, d in (report.get("toxicity") or {}).items():
         grade = d.get("grade") if isinstance(d, dict) else None
-        table.add_row(name, "—" if grade is None else f"grade {grade}", "CTCAE v4.0", "")
+        table.add_row(_text(name), "—" if grade is None else f"grade {_text(grade)}", "CTCAE v4.0", "")
     console.print(table)
     ignored = report.get("ignored") or []
     if ignored:
         console.print(f"[yellow]{len(ignored)} resource(s) ignored:[/yellow]")
         for item in ignored:
-            console.print(f"  {item['resource']}: {item['why']}")
+            console.print(f"  {_text(item['resource'])}: {_text(item['why'])}")
 
 
 def render_today(course: Course, console: Console | None = None) -> None:
@@ -90,7 +96,7 @@ def render_today(course: Course, console: Console | None = None) -> None:
     table.add_column("ordered dose", no_wrap=True)
     table.add_column("why / result", overflow="fold")
     for row, cell in scheduled:
-        table.add_row(row.title, _word(cell.state), cell.dose or "—", cell.result or cell.reason or "")
+        table.add_row(_text(row.title), _word(cell.state), _text(cell.dose or "—"), _text(cell.result or cell.reason or ""))
     console.print(table)
 
 
@@ -99,11 +105,11 @@ def render_trace(trace: dict[str, Any], console: Console | None = None) -> None:
     console = console or Console()
     console.print("[bold]Decision trace[/bold]")
     for d in trace["decisions"]:
-        console.print(f"[bold]{d['decision']}[/bold] = {_word(d.get('value'))}   (define \"{d['define']}\")")
+        console.print(f"[bold]{_text(d['decision'])}[/bold] = {_word(d.get('value'))}   (define \"{_text(d['define'])}\")")
         for item in d["inputs"]:
-            seen = " → ".join(x for x in (item.get("received"), item.get("converted")) if x)
-            console.print(f"    {item['resource']}  {item.get('date', '')}  {seen}")
+            seen = " → ".join(str(x) for x in (item.get("received"), item.get("converted")) if x)
+            console.print(f"    {_text(item['resource'])}  {_text(item.get('date'))}  {_text(seen)}")
         for limit in d["thresholds"]:
-            console.print(f"    [dim]rule: {limit}[/dim]")
+            console.print(f"    [dim]rule: {_text(limit)}[/dim]")
     for item in trace["ignored"]:
-        console.print(f"[yellow]ignored[/yellow] {item['resource']}: {item['why']} ({item['kind']})")
+        console.print(f"[yellow]ignored[/yellow] {_text(item['resource'])}: {_text(item['why'])} ({_text(item['kind'])})")

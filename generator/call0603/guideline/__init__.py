@@ -9,16 +9,18 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Mapping
-
-from jsonschema import Draft202012Validator
+from typing import TYPE_CHECKING, Any, Mapping
 
 from .. import paths
 from .checks import check_document
 from .convert import to_guideline
 from .errors import GuidelineError, Problem, format_path
 from .model import Guideline
-from .source import PARTS, SourceFile, read_folder
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+
+    from .source import SourceFile
 
 __all__ = ["GuidelineError", "Guideline", "Problem", "SCHEMA_PATH", "load_document", "load_guideline", "format_path"]
 
@@ -28,6 +30,8 @@ SCHEMA_PATH = paths.GUIDELINE / "guideline.schema.json"
 
 @lru_cache(maxsize=1)
 def _validator() -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema)
@@ -42,6 +46,8 @@ def _problem(files: Mapping[str, SourceFile], folder: Path, where: tuple[Any, ..
 
 def load_document(path: Path | str = paths.GUIDELINE) -> dict[str, Any]:
     """The validated guideline document: one key per file of `path` (package, settings, regimen, …)."""
+    from .source import PARTS, read_folder
+
     folder = Path(path)
     files = read_folder(folder)
     doc = {part: files[part].data for part in PARTS}

@@ -30,7 +30,31 @@ def check_document(doc: Mapping[str, Any]) -> list[Finding]:
         *_assessment(doc),
         *_terminology(doc),
         *_unique_defines(doc),
+        *_placeholders(doc),
     ]
+
+
+#: The names placeholder_values gives (words.py), so a check needs no typed model.
+PLACEHOLDERS = frozenset({"age_min", "age_below", "m2_from", "m3_above", "relapse_marrow_above", "csf_wbc_above",
+                          "anc_below", "platelets_below"})
+
+
+def _placeholders(doc: Mapping[str, Any]) -> Iterator[Finding]:
+    """Free text that names a value (`{anc_below}`) names one the loader knows."""
+    from .words import placeholders
+
+    texts: list[tuple[str, tuple[PathPart, ...], str]] = [("package", ("description",), doc["package"]["description"])]
+    for i, cs in enumerate(doc["terminology"]["code_systems"]):
+        texts += [("terminology", ("code_systems", i, "concepts", j, "definition"), c["definition"]) for j, c in enumerate(cs["concepts"])]
+    for part, path, text in texts:
+        try:
+            names = placeholders(text)
+        except ValueError as e:
+            yield part, path, f"a brace that is no placeholder: {e}"
+            continue
+        for name in names:
+            if name not in PLACEHOLDERS:
+                yield part, path, f"{{{name}}} names no guideline value (known: {', '.join(sorted(PLACEHOLDERS))})"
 
 
 def _ascending(part: str, path: tuple[PathPart, ...], days: list[int]) -> Iterator[Finding]:

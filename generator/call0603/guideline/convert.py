@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, Mapping
 
+from .words import fill, placeholder_values
 from .model import (
     AgeRange, Agent, Amount, Assessment, Citation, CodeSystemDef, Coding, Concept, Dose, GradeRow, Guideline,
     IdarubicinDay, Intrathecal, IntrathecalRegimen, LibraryParameter, MarrowExam, PackageInfo, PlausibleRange, Regimen,
@@ -40,12 +42,19 @@ def to_guideline(doc: Mapping[str, Any]) -> Guideline:
     """The typed guideline of a document that passed the schema and `checks.check_document`."""
     terminology = _terminology(doc["package"]["canonical"], doc["terminology"])
     settings = _settings(doc["settings"])
+    regimen = _regimen(doc["regimen"], terminology, settings)
+    assessment = _assessment(doc["assessment"])
+    values = placeholder_values(assessment, regimen)
+    package = _package(doc["package"])
     return Guideline(
-        package=_package(doc["package"]),
+        package=replace(package, description=fill(package.description, values)),
         settings=settings,
-        regimen=_regimen(doc["regimen"], terminology, settings),
-        assessment=_assessment(doc["assessment"]),
-        terminology=terminology,
+        regimen=regimen,
+        assessment=assessment,
+        terminology=replace(terminology, code_systems=tuple(
+            replace(cs, concepts=tuple(replace(c, definition=fill(c.definition, values)) for c in cs.concepts))
+            for cs in terminology.code_systems
+        )),
         document=MappingProxyType(dict(doc)),
     )
 
@@ -116,7 +125,7 @@ def _regimen(raw: Mapping[str, Any], terms: Terminology, settings: Settings) -> 
                           e["undecided"], e["reason"], e["supporting"], e["dose"])
             for e in hold["cql"]
         ),
-        rationale=hold["rationale"], cite=_cite(hold["cite"]),
+        cite=_cite(hold["cite"]),
     )
     it = raw["intrathecal"]
     intrathecal = Intrathecal(
@@ -184,6 +193,7 @@ def _terminology(canonical: str, raw: Mapping[str, Any]) -> Terminology:
 
     return Terminology(
         systems=MappingProxyType(uris),
+        system_versions=MappingProxyType({systems[name]: version for name, version in raw["system_versions"].items()}),
         substances=MappingProxyType({
             k: Substance(
                 k,

@@ -124,7 +124,6 @@ class Withholding:
     override_days: tuple[int, ...]
     scope: str
     decisions: tuple[IdarubicinDay, ...]
-    rationale: str
     cite: Citation
 
     def day(self, day: int) -> IdarubicinDay:
@@ -198,7 +197,7 @@ class Regimen:
 
 @dataclass(frozen=True)
 class Settings:
-    """Every Decision setting of clinical-rules.md."""
+    """Every Decision setting of docs/rules.md."""
 
     start_sources: tuple[str, ...]
     count_lookback_days: int
@@ -313,12 +312,19 @@ class Terminology:
     """External systems, substances, routes, body sites and the package's CodeSystems and ValueSets."""
 
     systems: Mapping[str, str]
+    system_versions: Mapping[str, str]
     substances: Mapping[str, Substance]
     routes: Mapping[str, Coding]
     body_sites: Mapping[str, tuple[Coding, ...]]
     procedures: Mapping[str, Coding]
     code_systems: tuple[CodeSystemDef, ...]
     value_sets: tuple[ValueSetDef, ...]
+
+    def version_of(self, system: str) -> str:
+        """The version an expansion states for a code system URI: the package's for its own, else `system_versions`."""
+        if system in self.system_versions:
+            return self.system_versions[system]
+        raise KeyError(f"terminology.system_versions names no version for {system}")
 
     def value_set(self, vs_id: str) -> ValueSetDef:
         """The ValueSet with id `vs_id`."""

@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 import datetime as _dt
 import logging
+import time
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Callable
 
 import orjson
@@ -21,6 +23,7 @@ from starlette.routing import Route
 from ..evaluator.apply import ApplyError
 from ..evaluator.context import PackageError
 from ..evaluator.inputs import InputRefused
+from ..evaluator.reading import NotJson, loads
 from . import hooks
 from .auth import AuthError, JwtVerifier
 from .capability import capability_statement
@@ -49,8 +52,15 @@ def _today(settings: Settings) -> _dt.date:
     return settings.as_of or _dt.datetime.now(_dt.timezone.utc).date()
 
 
+def _exact(value: Any) -> Any:
+    """A Decimal read from FHIR JSON written back as the same JSON number."""
+    if isinstance(value, Decimal):
+        return orjson.Fragment(format(value, "f"))
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
 def _json(document: Any, status: int = 200, media_type: str = "application/json") -> Response:
-    return Response(orjson.dumps(document), status_code=status, media_type=media_type)
+    return Response(orjson.dumps(document, default=_exact), status_code=status, media_type=media_type)
 
 
 def _outcome(status: int, code: str, text: str) -> Response:
@@ -69,15 +79,19 @@ async def _body(request: Request, limit: int) -> Any:
             raise OperationError(413, "too-costly", f"the request body is larger than {limit} bytes")
         chunks.append(chunk)
     try:
-        return orjson.loads(b"".join(chunks))
-    except orjson.JSONDecodeError:
+        return loads(b"".join(chunks))
+    except NotJson:
         raise OperationError(400, "invalid", "the request body is not JSON") from None
 
 
 async def _guarded(settings: Settings, media_type: str, work: Callable[[], Any]) -> Response:
     """Run `work` in a worker thread within the time limit, turning every failure into its OperationOutcome."""
     try:
-        return _json(await asyncio.wait_for(run_in_threadpool(work), settings.timeout), media_type=media_type)
+        began = time.monotonic()
+        answer = await asyncio.wait_for(run_in_threadpool(work), settings.timeout)
+        if time.monotonic() - began > settings.timeout:  # finished, but after the limit (a busy loop saw it late)
+            raise asyncio.TimeoutError
+        return _json(answer, media_type=media_type)
     except OperationError as e:
         return _outcome(e.status, e.code, e.text)
     except InputRefused as refused:

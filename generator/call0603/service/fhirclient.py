@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 import httpx
-import orjson
+from ..evaluator.reading import NotJson, loads
 
 FHIR_JSON = "application/fhir+json"
 
@@ -58,8 +58,8 @@ class FhirClient:
         if answer.status_code >= 400:
             raise FhirServerError(url, f"answered {answer.status_code}", answer.status_code)
         try:
-            return orjson.loads(answer.content)
-        except orjson.JSONDecodeError:
+            return loads(answer.content)
+        except NotJson:
             raise FhirServerError(url, "the answer is not JSON") from None
 
     def get(self, relative: str) -> Any:

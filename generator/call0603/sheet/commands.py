@@ -8,8 +8,8 @@ from typing import Optional
 
 import typer
 
-from ..evaluator.commands import (AS_OF_HELP, FHIR_SERVER_HELP, INPUT_HELP, START_HELP, SUBJECT_HELP, TOKEN_HELP,
-                                  _dates, _patient, _run)
+from ..evaluator.commands import (AS_OF_HELP, FHIR_SERVER_HELP, INPUT_HELP, PACKAGE_HELP, START_HELP, SUBJECT_HELP,
+                                  TOKEN_HELP, _dates, _patient, _run)
 
 
 def sheet_command(
@@ -20,6 +20,7 @@ def sheet_command(
     out: Optional[Path] = typer.Option(None, "--out", help="Write the page here (FILE.html) instead of stdout."),
     fhir_server: Optional[str] = typer.Option(None, "--fhir-server", help=FHIR_SERVER_HELP),
     token: Optional[str] = typer.Option(None, "--token", help=TOKEN_HELP),
+    package: Optional[Path] = typer.Option(None, "--package", help=PACKAGE_HELP),
 ) -> None:
     """The course sheet for one patient: calendar, counts, every decision; one HTML page, printable on A4."""
 
@@ -29,11 +30,11 @@ def sheet_command(
         from .page import render_sheet
 
         day0, when = _dates(input or Path(str(fhir_server)), start, as_of)
-        context = load_context()
+        context = load_context(package)
         patient = _patient(input, subject, fhir_server, token, context)
         return render_sheet(sheet_for(patient, start=day0, as_of=when, context=context))
 
-    page = _run(work)
+    page = _run(work, input or str(fhir_server))
     if out is None:
         sys.stdout.write(page)
     else:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Mapping
 
-from ..build.cql import unit_function_name
+from ..authoring.cql import unit_function_name
 from ..cql import Tuple
 from ..evaluator.assess import Evaluation, evaluate_patient, report_from
 from ..evaluator.careplan import careplan_of, plan_expressions

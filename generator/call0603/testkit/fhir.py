@@ -1,4 +1,4 @@
-"""Small builders of the FHIR R4 resources the scenarios are made of (input-contract.md's codes and units)."""
+"""Small builders of the FHIR R4 resources the scenarios are made of (docs/input-contract.md's codes and units)."""
 
 from __future__ import annotations
 

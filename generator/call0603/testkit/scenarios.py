@@ -1,6 +1,6 @@
 """The test kit's scenarios: one base patient with a complete course, and what each case changes and must prove.
 
-Every scenario's `expect` is written by hand from the spec (`clinical-rules.md`, `assessment-report.md`), never
+Every scenario's `expect` is written by hand from the spec (`docs/rules.md`, `docs/report-format.md`), never
 copied from an engine: the kit checks these values as well as the full expected files. A path names a report
 field (`idarubicin.day14`, `toxicity.anemia.grade`); a decision object is compared by its `value`.
 """
@@ -104,9 +104,9 @@ class Scenario:
                           for r in self.resources()]}
 
 
-RULES = "clinical-rules.md"
-REPORT = "assessment-report.md"
-CONTRACT = "input-contract.md"
+RULES = "docs/rules.md"
+REPORT = "docs/report-format.md"
+CONTRACT = "docs/input-contract.md"
 D14, D21 = "idarubicin.day14", "idarubicin.day21"
 LOW_ANC = anc("anc-day14", 400, 14)
 D7_M2 = marrow("marrow-day7", 12, 7)

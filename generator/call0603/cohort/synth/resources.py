@@ -1,4 +1,4 @@
-"""A synthetic patient's plan drawn as FHIR R4 resources, with the codes and units of input-contract.md.
+"""A synthetic patient's plan drawn as FHIR R4 resources, with the codes and units of docs/input-contract.md.
 
 Counts fall through the second and third weeks and recover by day 28 (or not, for a failure); each count
 arrives in one of the contract's units; marrow results are numeric, coded or both, each in a

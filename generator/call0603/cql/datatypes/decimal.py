@@ -28,7 +28,9 @@ def _exponent(value: Decimal) -> int:
 
 
 def clamp_decimal(value: Decimal) -> Decimal | None:
-    """The value kept to scale 8 (rounded half up), or None outside CQL's Decimal range."""
+    """The value kept to scale 8 (rounded half up), or None outside CQL's Decimal range (NaN and infinities too)."""
+    if not value.is_finite():
+        return None
     try:
         if _exponent(value) < _SCALE:
             value = value.quantize(STEP, context=CONTEXT)

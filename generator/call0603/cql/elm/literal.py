@@ -12,7 +12,7 @@ from ..datatypes.long import Long
 from ..datatypes.quantity import Quantity, Ratio
 from ..datatypes.tuple import Tuple
 from ..fhir.helpers import load_unit_tables
-from ..fhir.model import MODEL
+from ..fhir.model import MODEL, choice_key
 from ..runtime.errors import CqlRuntimeError
 from ..runtime.types import named
 from .registry import Compiled, Compiler, Emitter, compiles, emits
@@ -187,16 +187,54 @@ def _instance(node: dict[str, Any], compiler: Compiler) -> Compiled:
             return str(value) if isinstance(value, (Date, DateTime, Time)) else value
         return build_primitive
 
+    keys = [(n, _json_key(compiler, class_type, e)) for (n, _), e in zip(elements, node.get("element") or ())]
+
     def build_structure(ctx: Any) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        for n, v in elements:
+        for (n, v), (_, key) in zip(elements, keys):
             value = v(ctx)
             if value is not None:
-                out[n] = value
+                out[key(value) if callable(key) else key] = value
         if class_type[1] == "FHIR" and class_type[2][:1].isupper() and _is_resource(compiler, class_type):
             out["resourceType"] = class_type[2]
         return out
     return build_structure
+
+
+#: The FHIR type a choice element's value is stored as, by the CQL value's Python type (System values built in CQL).
+_FHIR_TYPE_OF = ((bool, "boolean"), (int, "integer"), (Decimal, "decimal"), (str, "string"), (Quantity, "Quantity"),
+                 (Ratio, "Ratio"), (Code, "Coding"), (Concept, "CodeableConcept"), (DateTime, "dateTime"),
+                 (Date, "date"), (Time, "time"))
+#: The FHIR type of an element's JSON object, by a key only that type has (FHIR data passed through).
+_JSON_SHAPES = (("coding", "CodeableConcept"), ("reference", "Reference"), ("start", "Period"), ("end", "Period"),
+                ("numerator", "Ratio"), ("low", "Range"), ("high", "Range"), ("value", "Quantity"),
+                ("code", "Coding"))
+
+
+def _json_key(compiler: Compiler, class_type: tuple, element: dict[str, Any]) -> Any:
+    """The JSON name of an element of a FHIR Instance: its name, or, for a choice element (`medication[x]`), the
+    name of the value's type (`medicationCodeableConcept`), fixed when the value's static type is known, else chosen
+    from the value when it is built."""
+    name = element["name"]
+    if class_type[1] != "FHIR":
+        return name
+    spec = MODEL.element(class_type[2], name)
+    if not (isinstance(spec, tuple) and spec[0] == "choice"):
+        return name
+    choices = spec[1]
+    static = compiler.static_type(element["value"])
+    if static is not None and static[0] == "named" and static[1] == "FHIR" and static[2] in choices:
+        return choice_key(name, static[2])
+
+    def key(value: Any) -> str:
+        found = next((t for cls, t in _FHIR_TYPE_OF if isinstance(value, cls)), None)
+        if isinstance(value, dict):
+            found = next((t for k, t in _JSON_SHAPES if k in value), None)
+        if found not in choices:
+            raise CqlRuntimeError(f"{class_type[2]}.{name}[x] takes {', '.join(choices)}, not this "
+                                  f"{found or type(value).__name__} value")
+        return choice_key(name, found)
+    return key
 
 
 def _is_resource(compiler: Compiler, class_type: tuple) -> bool:

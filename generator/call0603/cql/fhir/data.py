@@ -1,4 +1,5 @@
-"""One patient's FHIR resources, indexed by resource type once, as plain JSON dicts (never copied)."""
+"""One patient's FHIR resources, indexed by resource type once, as plain JSON dicts (copied only when an element's
+JSON shape is not FHIR's: that element is left out, see shape.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from decimal import Decimal
 from typing import Any, Iterable
 
 from ..runtime.errors import CqlRuntimeError
+from .shape import conform_resource
 
 
 class PatientData:
@@ -30,9 +32,9 @@ class PatientData:
                 for entry in resource.get("entry") or ():
                     inner = entry.get("resource")
                     if inner is not None:
-                        by_type.setdefault(inner["resourceType"], []).append(inner)
+                        by_type.setdefault(inner["resourceType"], []).append(conform_resource(inner))
                 continue
-            by_type.setdefault(kind, []).append(resource)
+            by_type.setdefault(kind, []).append(conform_resource(resource))
         return cls(by_type)
 
     @classmethod

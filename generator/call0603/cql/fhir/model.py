@@ -81,6 +81,19 @@ class FhirModel:
             return spec[7:]
         return None
 
+    @lru_cache(maxsize=None)
+    def json_fields(self, name: str) -> dict[str, tuple[str, bool]]:
+        """Every JSON key of a type's elements (one per type of a choice element, inherited ones included): the
+        element's type and whether it repeats."""
+        fields: dict[str, tuple[str, bool]] = {}
+        for owner in reversed(self.ancestry(name)):
+            for element, spec in (self._types[owner].get("elements") or {}).items():
+                if isinstance(spec, list):
+                    fields.update({choice_key(element, t): (t, False) for t in spec})
+                else:
+                    fields[element] = (spec.removesuffix("*"), spec.endswith("*"))
+        return fields
+
     def primary_code_path(self, name: str) -> str | None:
         """The element a retrieve by code filters on by default."""
         for owner in self.ancestry(name):
@@ -101,21 +114,24 @@ MODEL = FhirModel.load()
 # --- FHIR primitives → System values -------------------------------------------------------------------
 
 def to_decimal(value: Any, offset: Any = None) -> Decimal | None:
-    """A FHIR decimal (parsed as Decimal, int, or float by a JSON reader) as a Decimal."""
+    """A FHIR decimal (parsed as Decimal, int, or float by a JSON reader) as a Decimal; NaN and infinities (no
+    FHIR decimal can be one) are null."""
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, Decimal):
-        return value
-    if isinstance(value, int):
+        number = value
+    elif isinstance(value, int):
         return Decimal(value)
-    if isinstance(value, float):
-        return Decimal(repr(value))
-    if isinstance(value, str):
+    elif isinstance(value, float):
+        number = Decimal(repr(value))
+    elif isinstance(value, str):
         try:
-            return Decimal(value)
+            number = Decimal(value)
         except ArithmeticError:
             return None
-    return None
+    else:
+        return None
+    return number if number.is_finite() else None
 
 
 def to_integer(value: Any, offset: Any = None) -> int | None:

@@ -40,9 +40,11 @@ def resource_codes(value: Any) -> Iterable[Pair]:
         return [pair for item in value for pair in resource_codes(item)]
     if isinstance(value, dict):
         if "coding" in value:
-            return [(c.get("system"), c.get("code")) for c in value.get("coding") or ()]
+            coding = value["coding"]
+            return [pair for c in coding for pair in resource_codes(c) if isinstance(c, dict)] if isinstance(coding, list) else []
         if "code" in value:
-            return ((value.get("system"), value.get("code")),)
+            pair = (value.get("system"), value.get("code"))
+            return (pair,) if all(p is None or isinstance(p, str) for p in pair) else ()
     return ()
 
 
@@ -73,6 +75,19 @@ def _filtered(coded: list[tuple[dict[str, Any], frozenset[Pair]]], wanted: froze
     if not bare:
         return [r for r, found in coded if not wanted.isdisjoint(found)]
     return [r for r, found in coded if not wanted.isdisjoint(found) or any(pair[1] in bare for pair in found)]
+
+
+#: The element types a retrieve by code can read codes from.
+_CODED_TYPES = frozenset({"CodeableConcept", "Coding", "code", "string", "uri"})
+
+
+def _code_keys(resource_type: str, path: str) -> tuple[str, ...]:
+    """The JSON keys a code path is stored under: itself, or, for a choice element (`medication[x]`), the key of each
+    of its coded types (`medicationCodeableConcept`): a reference alternative holds no code to match."""
+    spec = MODEL.element(resource_type, path)
+    if isinstance(spec, tuple) and spec[0] == "choice":
+        return tuple(choice_key(path, t) for t in spec[1] if t in _CODED_TYPES)
+    return (path,)
 
 
 def _date_reader(resource_type: str, path: str) -> Callable[[dict[str, Any], Any], Any]:
@@ -111,11 +126,12 @@ def _retrieve(node: dict[str, Any], compiler: Compiler) -> Compiled:
         raise compiler.error(node, "retrieve with codeFilter/dateFilter/otherFilter/include is not supported")
     codes_node = node.get("codes")
     code_filter: Callable[[Context], tuple[frozenset[Pair], frozenset[Any]]] | None = None
-    code_path = ""
+    code_keys: tuple[str, ...] = ()
     if codes_node is not None:
         code_path = node.get("codeProperty") or MODEL.primary_code_path(resource_type)
         if not code_path:
             raise compiler.error(node, f"{resource_type} has no code property to filter on")
+        code_keys = _code_keys(resource_type, code_path)
         codes = compiler.compile(codes_node)
         fixed: list[tuple[frozenset[Pair], frozenset[Any]]] = []
         constant_codes = _constant(codes_node)
@@ -145,7 +161,7 @@ def _retrieve(node: dict[str, Any], compiler: Compiler) -> Compiled:
             if found is not MISSING:
                 return found
         if code_filter is not None:
-            coded = data.coded(resource_type, code_path)
+            coded = [pair for k in code_keys for pair in data.coded(resource_type, k)]
             resources = _filtered(coded, *code_filter(ctx)) if coded else []
         else:
             resources = data.by_type.get(resource_type, [])

@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any, Iterable, Mapping
 
 from .compiler import CompileOptions, LibraryCompiler
 from .context import Context
 from .errors import CqlRuntimeError, ElmLoadError
+from .infer import annotate, needs_types
 from .library import CompiledLibrary
+
+
+def _reachable(lib: CompiledLibrary) -> list[CompiledLibrary]:
+    """`lib` and every library it includes, directly or through others, once each."""
+    seen: dict[str, CompiledLibrary] = {}
+    pending = [lib]
+    while pending:
+        current = pending.pop()
+        if current.key not in seen:
+            seen[current.key] = current
+            pending.extend(current.includes.values())
+    return list(seen.values())
 
 
 class Engine:
@@ -33,8 +47,11 @@ class Engine:
 
     def evaluate(self, library: str, *, data: Any = None, parameters: Mapping[str, Any] | None = None,
                  now: Any = None, expressions: Iterable[str] | None = None, terminology: Any = None,
-                 version: str | None = None) -> dict[str, Any]:
-        """Evaluate the named expression definitions (default: all) of `library` for one patient's data."""
+                 version: str | None = None, errors: dict[str, str] | None = None) -> dict[str, Any]:
+        """Evaluate the named expression definitions (default: all) of `library` for one patient's data.
+
+        A run-time error raises, unless `errors` is given: then a define whose evaluation fails is left out of the
+        result and its message is put in `errors`, and the other defines are still evaluated."""
         lib = self._load(library, version)
         ctx = self.context(lib, data=data, parameters=parameters, now=now, terminology=terminology)
         names = list(expressions) if expressions is not None else list(lib.expressions)
@@ -44,7 +61,14 @@ class Engine:
                 definition = lib.expressions[name]
             except KeyError:
                 raise CqlRuntimeError(f"library {lib.key} has no expression definition {name!r}") from None
-            result[name] = definition.evaluate(ctx)
+            if errors is None:
+                result[name] = definition.evaluate(ctx)
+                continue
+            try:
+                result[name] = definition.evaluate(ctx)
+            except CqlRuntimeError as error:
+                errors[name] = str(error)
+                ctx.vars = {}
         return result
 
     def call(self, library: str, function: str, *args: Any, data: Any = None,
@@ -64,17 +88,24 @@ class Engine:
 
     def context(self, lib: CompiledLibrary, *, data: Any = None, parameters: Mapping[str, Any] | None = None,
                 now: Any = None, terminology: Any = None) -> Context:
-        """A fresh evaluation context for `lib` (the caller's parameters apply to that library)."""
+        """A fresh evaluation context for `lib`: each of the caller's parameters is set in every library (`lib` and
+        those it includes, directly or not) that declares it, as the reference engines do; a parameter no library
+        declares is refused."""
         supplied: dict[str, dict[str, Any]] = {}
         if parameters:
-            unknown = set(parameters) - set(lib.parameters)
+            for library in _reachable(lib):
+                declared = {name: value for name, value in parameters.items() if name in library.parameters}
+                if declared:
+                    supplied[library.key] = declared
+            unknown = set(parameters) - {name for given in supplied.values() for name in given}
             if unknown:
-                raise CqlRuntimeError(f"library {lib.key} has no parameter {sorted(unknown)[0]!r}")
-            supplied[lib.key] = dict(parameters)
+                raise CqlRuntimeError(f"neither library {lib.key} nor its includes have a parameter {sorted(unknown)[0]!r}")
         return Context(data=data, parameters=supplied, now=now, terminology=terminology)
 
     def _load(self, name: str, version: str | None) -> CompiledLibrary:
-        candidates = self._elm.get(name)
+        # An include path may carry the library's namespace (`http://ecqi.healthit.gov/ecqms/FHIRHelpers`,
+        # `system/id`): the library is the one named by its last segment.
+        candidates = self._elm.get(name) or self._elm.get(name.rpartition("/")[2])
         if not candidates:
             raise ElmLoadError(f"library {name!r} is not loaded")
         if version is not None:
@@ -95,6 +126,9 @@ class Engine:
             includes = {}
             for inc in (elm["library"].get("includes") or {}).get("def") or ():
                 includes[inc["localIdentifier"]] = self._load(inc["path"], inc.get("version"))
+            if needs_types(elm["library"]):
+                elm = copy.deepcopy(elm)
+                annotate(elm["library"], includes)
             compiled = LibraryCompiler(elm, includes, self.options).build()
         finally:
             self._loading.discard(key)
