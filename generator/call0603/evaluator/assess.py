@@ -55,6 +55,11 @@ def parameters(start: _dt.date | None, as_of: _dt.date) -> dict[str, Any]:
     return {"start": Date.parse(start.isoformat()) if start else None, "asOf": Date.parse(as_of.isoformat())}
 
 
+def report_expressions(context: EvaluationContext) -> list[str]:
+    """The defines the report reads (its fields, then the descriptive extras)."""
+    return [*context.report_defines.values(), *EXTRAS.values()]
+
+
 def evaluate_patient(
     patient: PatientInput,
     *,

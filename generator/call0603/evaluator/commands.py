@@ -190,7 +190,7 @@ def assess_command(
     """The assessment report for one patient: every decision with its reason and evidence."""
 
     def work() -> tuple[dict[str, Any], dict[str, Any] | None, Any]:
-        from .assess import evaluate_patient, refuse_errors, report_from
+        from .assess import evaluate_patient, refuse_errors, report_expressions, report_from
         from .careplan import careplan_of, plan_expressions
         from .context import load_context
         from .course import course_from
@@ -200,7 +200,7 @@ def assess_command(
         context = load_context(package)
         patient = _patient(input, subject, fhir_server, token, context)
         evaluation = evaluate_patient(patient, start=day0, as_of=when, context=context,
-                                      expressions=None if as_json else plan_expressions(context))
+                                      expressions=None if as_json else [*report_expressions(context), *plan_expressions(context)])
         if strict:
             refuse_errors(evaluation)
         report = report_from(evaluation, context)

@@ -15,7 +15,7 @@ from typing import Any, Mapping
 
 from ..authoring.cql import unit_function_name
 from ..cql import Tuple
-from ..evaluator.assess import Evaluation, evaluate_patient, report_from
+from ..evaluator.assess import Evaluation, evaluate_patient, report_expressions, report_from
 from ..evaluator.careplan import careplan_of, plan_expressions
 from ..evaluator.context import EvaluationContext
 from ..evaluator.course import Course, course_from
@@ -105,7 +105,7 @@ def _measure(context: EvaluationContext, evaluation: Evaluation, define: str, re
 def sheet_for(patient: PatientInput, *, start: _dt.date | None, as_of: _dt.date, context: EvaluationContext) -> Sheet:
     """One patient's sheet: a single evaluation gives the report, the CarePlan, the calendar and the plotted results."""
     evaluation = evaluate_patient(patient, start=start, as_of=as_of, context=context,
-                                  expressions=[*plan_expressions(context), *SHEET_DEFINES])
+                                  expressions=[*report_expressions(context), *plan_expressions(context), *SHEET_DEFINES])
     report = report_from(evaluation, context)
     careplan = careplan_of(evaluation, context)
     course = course_from(careplan, context.plan, report, context.guideline, context.report_defines, context.activities)
