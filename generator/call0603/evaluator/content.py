@@ -13,12 +13,12 @@ import orjson
 
 from ..cql import Engine, Terminology
 from ..cql.runtime.errors import ElmLoadError
-from ..paths import REPO
+from ..authoring.cql import FHIRHELPERS_SOURCE
 from ..translator import translate
 
 CQL_TYPE = "text/cql"
 ELM_TYPE = "application/elm+json"
-FHIRHELPERS_CQL = REPO / "generator/call0603/build/cql/FHIRHelpers-4.0.1.cql"
+FHIRHELPERS_CQL = FHIRHELPERS_SOURCE
 
 
 class ContentError(RuntimeError):
