@@ -65,6 +65,7 @@ COMMANDS: dict[str, str] = {
     "synth": "call0603.cohort.commands",
     "apply": "call0603.evaluator.commands",
     "assess": "call0603.evaluator.commands",
+    "sheet": "call0603.sheet.commands",
     "serve": "call0603.service.command",
     "test-kit": "call0603.testkit.command",
 }

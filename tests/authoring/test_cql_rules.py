@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -218,9 +219,10 @@ def test_reasons_evidence_and_doses(results: dict[str, dict[str, Any]]) -> None:
     assert results["deceased"]["results"][D14]["Tuple"]["reason"] == "patient deceased (2024-03-14)"
     bsa = results["bsa"]["results"]
     assert round(float(bsa["BSA"]["Decimal"]), 6) == round((140 * 35 / 3600) ** 0.5, 6)
-    assert round(float(bsa[D14]["Tuple"]["dose"]["Quantity"]), 2) == 11.67 and bsa[D14]["Tuple"]["dose"]["unit"] == "mg"
-    assert round(float(bsa["Vincristine Ordered Dose"]["Quantity"]), 2) == 1.75
-    assert round(float(bsa["Asparaginase Ordered Dose"]["Quantity"]), 2) == 7000.0
+    assert Decimal(bsa[D14]["Tuple"]["dose"]["Quantity"]) == Decimal("11.67") and bsa[D14]["Tuple"]["dose"]["unit"] == "mg"
+    assert Decimal(bsa["Vincristine Ordered Dose"]["Quantity"]) == Decimal("1.75")
+    assert Decimal(bsa["Prednisolone Ordered Dose"]["Quantity"]) == Decimal("70")
+    assert Decimal(bsa["Asparaginase Ordered Dose"]["Quantity"]) == Decimal("7000")
     assert bsa["Asparaginase Ordered Dose"]["unit"] == "[iU]"
     assert results["bsaold"]["results"]["BSA"] is None
     assert results["bsaold"]["results"]["Body Surface Area"]["Tuple"]["reason"] == "no height within 30 days before day 0"

@@ -142,7 +142,7 @@ def test_settings_switch_the_rendered_rules(tmp_path: Path) -> None:
     assert "if \"Idarubicin Day 14 Decision\".value = 'withhold' then 14 else null" in day21
     assert "then 14 else null" not in cql.split('define "Idarubicin Day 14 Outcomes"')[1].split("define")[0]
     assert "0.007184 * Power(" in cql
-    assert "Min({ 1.5 * \"BSA\", 2 })" in cql
+    assert "Min({ Round(1.5 * \"BSA\", 2), 2 })" in cql
     assert "Min({" not in cql.split('define "Idarubicin Ordered Dose"')[1].split("define")[0]
 
 

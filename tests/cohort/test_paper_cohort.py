@@ -31,5 +31,5 @@ def test_the_paper_population_reproduces_its_response_counts(tmp_path: Path) -> 
     assert table["age"] == {"<5": 6, "5-10": 14, ">=10": 24}
     assert table["timing"] == {"early": 24, "late": 20}
     assert table["dose"] == {"20": 19, "30": 22, "40": 3}
-    assert report["cr"] == {"known": 44, "cr": 31, "percent": 70.5}
+    assert report["cr"] == {"known": 44, "cr": 31, "percent": 70.5, "ci95": (55.8, 81.8)}
     assert report["survival"] is not None

@@ -1,4 +1,4 @@
-"""The command-line contract of `call0603 apply` and `call0603 assess` (docs/input-contract.md, Bad input): exit 0 or 2,
+"""The command-line contract of `call0603 apply`, `assess` and `sheet` (docs/input-contract.md, Bad input): exit 0 or 2,
 a refusal is one line on stderr naming the file and why with nothing on stdout, `--out` writes the CarePlan,
 `--json` prints the report's fields."""
 
@@ -14,7 +14,9 @@ import kit_support
 from call0603.cli import app
 from call0603.testkit.write import KIT, dump_json
 
-COMMANDS = ("apply", "assess")
+COMMANDS = ("apply", "assess", "sheet")
+#: The commands with `--strict` (the sheet shows what was set aside instead).
+STRICT_COMMANDS = ("apply", "assess")
 BASE = KIT / "baseline-rer" / "bundle.json"
 DAY0, AS_OF = "2024-03-04", "2024-04-04"
 #: The report's top-level fields (docs/report-format.md), then the descriptive extras.
@@ -102,7 +104,7 @@ def test_a_bad_as_of_date_is_refused(command: str, as_of: str) -> None:
     assert_refused(*run(command, str(BASE), "--start", DAY0, "--as-of", as_of), str(BASE), "--as-of", as_of)
 
 
-@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("command", STRICT_COMMANDS)
 def test_strict_refuses_an_unusable_resource_that_is_otherwise_ignored(command: str) -> None:
     bundle = KIT / "anc-unconvertible-unit" / "bundle.json"
     code, out, err = run(command, str(bundle), "--start", DAY0, "--as-of", "2024-03-20")

@@ -35,22 +35,19 @@ def test_listed_divergences_name_real_defines_with_a_reason() -> None:
         assert d.define in defines and d.patient == ANY and d.reason, d
 
 
-def _decision(value: str, dose: str, reason: str) -> dict:
-    return {"Tuple": {"value": value, "reason": reason, "evidence": [],
-                      "dose": {"Quantity": dose, "unit": "mg"}}}
+def _bsa(value: str, reason: str) -> dict:
+    return {"Tuple": {"value": {"Decimal": value}, "unit": "m2", "formula": "mosteller", "reason": reason, "evidence": []}}
 
 
-def test_a_listed_define_that_differs_in_its_decision_is_not_accounted_for() -> None:
-    define = "Idarubicin Day 14 Decision"
+def test_a_listed_define_that_differs_beyond_its_departure_is_not_accounted_for() -> None:
+    define = "Body Surface Area"
     assert define in LISTED
-    floats = Mismatch(MAIN, define, "p", _decision("give", "12.58084970", "ANC 500/µL"),
-                      _decision("give", "12.580849644510412", "ANC 500/µL"))
+    reason = "mosteller BSA from height 148 cm and weight 38.5 kg"
+    floats = Mismatch(MAIN, define, "p", _bsa("1.25808497", reason), _bsa("1.2580849644510412", reason))
     assert accounted_for(floats)
-    flipped = Mismatch(MAIN, define, "p", _decision("give", "12.58084970", "ANC 500/µL"),
-                       _decision("withhold", "12.580849644510412", "ANC 500/µL"))
-    assert not accounted_for(flipped)
-    other_number = Mismatch(MAIN, define, "p", _decision("give", "12.58084970", "ANC 500/µL"),
-                            _decision("give", "12.6", "ANC 499.5/µL"))
+    other_reason = Mismatch(MAIN, define, "p", _bsa("1.25808497", reason), _bsa("1.2580849644510412", "no height"))
+    assert not accounted_for(other_reason)
+    other_number = Mismatch(MAIN, define, "p", _bsa("1.25808497", reason), _bsa("1.26", reason))
     assert not accounted_for(other_number)
 
 

@@ -1,33 +1,63 @@
-"""The report's PNG figures (matplotlib, Agg, no global pyplot state): survival curves, CR2 by factor, idarubicin decisions."""
+"""The report's figures (matplotlib, Agg, no global pyplot state): survival curves with numbers at risk, CR2 by factor,
+idarubicin decisions. Each is written twice: PNG for the files, SVG (text kept as text, fixed ids, no date) for the
+HTML page to embed."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Sequence
 
+import matplotlib
 from matplotlib.figure import Figure
 
-from .survival import Times, fit
+from .survival import Times, at_risk, censor_marks, fit
 
 MONTH_TICKS = list(range(0, 121, 12))
+#: At most one censor mark per this many months, so marks stay apart at any cohort size.
+CENSOR_BIN_MONTHS = 2.0
+#: SVG output that is the same on every run: a fixed id salt, no date, text as text.
+SVG_RC = {"svg.hashsalt": "call0603", "svg.fonttype": "none"}
 
 
-def _save(fig: Figure, path: Path) -> str:
-    fig.tight_layout()
+def svg_name(png_name: str) -> str:
+    """The SVG twin of a figure's PNG file name."""
+    return png_name.removesuffix(".png") + ".svg"
+
+
+def _save(fig: Figure, path: Path, *, tight: bool = True) -> str:
+    if tight:
+        fig.tight_layout()
     fig.savefig(path, dpi=100, metadata={"Software": None})
+    with matplotlib.rc_context(SVG_RC):
+        fig.savefig(path.with_name(svg_name(path.name)), format="svg", metadata={"Date": None, "Creator": None})
     return path.name
 
 
-def _curve(ax, t: Times, label: str, **style) -> None:
+def _curve(ax, t: Times, label: str, **style) -> str | None:
     km = fit(t)
     if km is None:
-        return
+        return None
     curve = km.survival_function_
     times, values = list(curve.index), list(curve.iloc[:, 0])
     ax.step(times, values, where="post", label=f"{label} (n = {len(t.months)})", **style)
-    censored = [m for m, e in zip(t.months, t.events) if not e]
-    ax.plot(censored, [float(km.survival_function_at_times(m).iloc[0]) for m in censored], "|",
-            color=ax.lines[-1].get_color(), markersize=6)
+    colour = ax.lines[-1].get_color()
+    marks = censor_marks(t, CENSOR_BIN_MONTHS)
+    ax.plot(marks, [float(km.survival_function_at_times(m).iloc[0]) for m in marks], linestyle="none", marker="|",
+            color=colour, markersize=9, markeredgewidth=1.6, gid=f"censor-{label}")
+    return colour
+
+
+def _at_risk_rows(fig: Figure, ax, rows: list[tuple[str, Times, str]]) -> None:
+    """The numbers at risk at each month tick, one row per curve, under the x axis (in the curve's colour)."""
+    fig.subplots_adjust(left=0.2, right=0.97, top=0.93, bottom=0.2 + 0.045 * len(rows))
+    axis = ax.get_xaxis_transform()
+    ax.text(-0.03, -0.2, "Number at risk", transform=ax.transAxes, ha="right", va="top", fontsize=8, fontweight="bold")
+    for i, (label, t, colour) in enumerate(rows):
+        y = -0.27 - 0.07 * i
+        ax.text(-0.03, y, label, transform=ax.transAxes, ha="right", va="top", fontsize=8, color=colour)
+        for tick, n in zip(MONTH_TICKS, at_risk(t, MONTH_TICKS)):
+            ax.text(tick, y, str(n), transform=axis, ha="center", va="top", fontsize=8, color=colour,
+                    gid=f"at-risk-{label}-{tick}")
 
 
 def _axes(fig: Figure, title: str):
@@ -44,24 +74,33 @@ def _axes(fig: Figure, title: str):
 
 def survival_figure(path: Path, os_times: Times, efs_times: Times) -> str:
     """Fig. 2A: OS (thick solid) and EFS (dashed) of all patients."""
-    fig = Figure(figsize=(7, 4.5))
+    fig = Figure(figsize=(7, 5.2))
     ax = _axes(fig, "Overall and event-free survival")
-    _curve(ax, os_times, "OS", linewidth=2.5, color="#1f3b73")
-    _curve(ax, efs_times, "EFS", linewidth=1.8, linestyle="--", color="#b8452e")
+    rows = []
+    for label, t, style in (("OS", os_times, {"linewidth": 2.5, "color": "#1f3b73"}),
+                            ("EFS", efs_times, {"linewidth": 1.8, "linestyle": "--", "color": "#b8452e"})):
+        colour = _curve(ax, t, label, **style)
+        if colour is not None:
+            rows.append((label, t, colour))
     ax.legend(loc="upper right")
-    return _save(fig, path)
+    _at_risk_rows(fig, ax, rows)
+    return _save(fig, path, tight=False)
 
 
 def efs_by_group_figure(path: Path, groups: dict[str, Times], p: float | None, title: str) -> str:
     """Fig. 2B: EFS by a factor (early vs late relapse), with the log-rank P."""
-    fig = Figure(figsize=(7, 4.5))
+    fig = Figure(figsize=(7, 5.2))
     ax = _axes(fig, title)
+    rows = []
     for (label, t), width in zip(groups.items(), (2.5, 1.2, 1.8)):
-        _curve(ax, t, label, linewidth=width)
+        colour = _curve(ax, t, label, linewidth=width)
+        if colour is not None:
+            rows.append((label, t, colour))
     if p is not None:
         ax.text(0.97, 0.62, f"P = {p:.3f}" if p >= 0.001 else "P < 0.001", transform=ax.transAxes, ha="right")
     ax.legend(loc="upper right")
-    return _save(fig, path)
+    _at_risk_rows(fig, ax, rows)
+    return _save(fig, path, tight=False)
 
 
 def cr_figure(path: Path, bars: Sequence[tuple[str, float, int]]) -> str:

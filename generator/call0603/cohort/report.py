@@ -1,4 +1,5 @@
-"""The cohort report: report.html, its PNG figures and the statistics summary.json carries, from assessments.ndjson."""
+"""The cohort report: report.html (figures embedded as SVG), the figures as PNG and SVG files, and the statistics
+summary.json carries, from assessments.ndjson."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any, Sequence
 import jinja2
 
 from . import figures
+from .intervals import wilson
 from .rows import UNKNOWN, Row, read_rows
 from .survival import ENDPOINTS, LANDMARK_MONTHS, efs, has_events, landmark, logrank, os_, times
 from .table1 import FACTORS, Factor, chi_square, count_levels
@@ -23,7 +25,10 @@ NOTES = (
     "P (CR) is Pearson's chi-square on the CR-by-factor table without Yates' correction, as the paper's printed values "
     "are; site of relapse compares isolated with combined, idarubicin dose ≤ 20 with ≥ 30 mg/m2, as the paper does.",
     "EFS: from relapse to failure to reach CR2 (at time 0), relapse after CR2 or death; OS: to death. Survival at "
-    f"{LANDMARK_MONTHS // 12} years by Kaplan-Meier ± Greenwood SE; P by the log-rank test.",
+    f"{LANDMARK_MONTHS // 12} years by Kaplan-Meier ± Greenwood SE, with its 95% confidence interval (exponential "
+    "Greenwood); P by the log-rank test. Numbers at risk are printed under each curve; a censor mark stands for the "
+    "patients censored within two months.",
+    "Rates carry 95% confidence intervals by Wilson's score method (it stays within 0-100% and holds for small groups).",
     "The paper's own counts disagree in places (24 or 27 early relapsers; 32 CR2 at 4 weeks against 11 RER + 15 SER "
     "+ 5 NA with CR by its definitions): a population built to the paper's responses has 31 patients in CR2.",
 )
@@ -32,7 +37,7 @@ NOTES = (
 def _factor(factor: Factor, rows: Sequence[Row], events: bool) -> dict[str, Any]:
     levels = []
     for count in count_levels(factor, rows):
-        line: dict[str, Any] = asdict(count) | {"crPercent": count.cr_percent}
+        line: dict[str, Any] = asdict(count) | {"crPercent": count.cr_percent, "crCi95": count.cr_ci95}
         if events:
             mine = [r for r in rows if factor.of(r) == count.level]
             for name, endpoint in ENDPOINTS.items():
@@ -47,6 +52,12 @@ def _factor(factor: Factor, rows: Sequence[Row], events: bool) -> dict[str, Any]
 
 def _decisions(rows: Sequence[Row]) -> dict[str, dict[str, int]]:
     return {"day14": dict(Counter(r.idarubicin14 for r in rows)), "day21": dict(Counter(r.idarubicin21 for r in rows))}
+
+
+def _decision_rates(decisions: dict[str, dict[str, int]], population: int) -> dict[str, dict[str, Any]]:
+    """Each decision's share of the population on days 14 and 21, in percent with its 95% Wilson interval."""
+    return {day: {value: {"percent": round(100 * n / population, 1) if population else None, "ci95": wilson(n, population)}
+                  for value, n in counts.items()} for day, counts in decisions.items()}
 
 
 def _survival(rows: Sequence[Row], figure_dir: Path) -> tuple[dict[str, Any], list[str]]:
@@ -67,7 +78,7 @@ def _survival(rows: Sequence[Row], figure_dir: Path) -> tuple[dict[str, Any], li
 def build(rows: Sequence[Row], figure_dir: Path) -> dict[str, Any]:
     """The report's statistics over the assessed rows, drawing the figures into `figure_dir`."""
     figure_dir.mkdir(parents=True, exist_ok=True)
-    for old in figure_dir.glob("*.png"):
+    for old in [*figure_dir.glob("*.png"), *figure_dir.glob("*.svg")]:
         old.unlink()
     eligibility = Counter(r.eligibility for r in rows)
     population = [r for r in rows if r.eligibility != "not-eligible"]
@@ -88,12 +99,24 @@ def build(rows: Sequence[Row], figure_dir: Path) -> dict[str, Any]:
         "assessed": len(rows), "eligibility": dict(sorted(eligibility.items())),
         "population": len(population), "notEligibleLeftOut": eligibility.get("not-eligible", 0),
         "cr": {"known": len(known), "cr": sum(1 for r in known if r.cr),
-               "percent": round(100 * sum(1 for r in known if r.cr) / len(known), 1) if known else None},
+               "percent": round(100 * sum(1 for r in known if r.cr) / len(known), 1) if known else None,
+               "ci95": wilson(sum(1 for r in known if r.cr), len(known))},
         "earlyResponse": dict(sorted(Counter(r.response for r in population).items())),
-        "table1": table, "idarubicin": decisions, "survival": survival,
+        "table1": table, "idarubicin": decisions, "idarubicinRates": _decision_rates(decisions, len(population)),
+        "survival": survival,
         "survivalNote": None if events else "no follow-up event (relapse after CR2, death) in the data: no curves drawn",
         "figures": [f"{FIGURES}/{n}" for n in names],
     }
+
+
+def _ci(bounds: Sequence[float] | None) -> str:
+    return "" if bounds is None else f"({bounds[0]:.1f}–{bounds[1]:.1f})"
+
+
+def _inline_svg(path: Path) -> str:
+    """A figure's SVG for embedding in the page: the document without its XML prolog and DOCTYPE."""
+    text = path.read_text(encoding="utf-8")
+    return text[text.index("<svg"):]
 
 
 def _environment() -> jinja2.Environment:
@@ -101,12 +124,15 @@ def _environment() -> jinja2.Environment:
                              autoescape=jinja2.select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
     env.filters["p"] = lambda p: "-" if p is None else ("< 0.001" if p < 0.001 else f"{p:.3f}")
     env.filters["pct"] = lambda v: "-" if v is None else f"{v:.1f}"
+    env.filters["ci"] = _ci
     return env
 
 
 def write_report(assessments: Path, out: Path, summary: dict[str, Any]) -> dict[str, Any]:
     """Write report.html and its figures next to the outputs; return the statistics for summary.json."""
     stats = build(list(read_rows(assessments)), out / FIGURES)
-    html = _environment().get_template("report.html.j2").render(stats=stats, summary=summary, notes=NOTES, decisions=DECISIONS)
+    svgs = [_inline_svg(out / figures.svg_name(name)) for name in stats["figures"]]
+    html = _environment().get_template("report.html.j2").render(stats=stats, summary=summary, notes=NOTES, decisions=DECISIONS,
+                                                                svgs=svgs)
     (out / REPORT).write_text(html)
     return stats

@@ -73,12 +73,13 @@ def has_events(rows: Sequence[Row]) -> bool:
 
 @dataclass(frozen=True)
 class Estimate:
-    """A Kaplan-Meier estimate at the landmark, in percent, with its Greenwood standard error."""
+    """A Kaplan-Meier estimate at the landmark, in percent, with its Greenwood standard error and 95% interval."""
 
     n: int
     events: int
     percent: float | None
     se: float | None
+    ci95: tuple[float, float] | None = None
 
 
 def fit(t: Times):
@@ -91,16 +92,35 @@ def fit(t: Times):
 
 
 def landmark(t: Times, months: float = LANDMARK_MONTHS) -> Estimate:
-    """Survival at the landmark (percent ± Greenwood SE), as the paper's '22.2% ± 6.4%'."""
+    """Survival at the landmark (percent ± Greenwood SE, as the paper's '22.2% ± 6.4%'), with lifelines' 95% interval
+    (exponential Greenwood, log(-log) scale, so it stays within 0-100%)."""
     km = fit(t)
     if km is None:
         return Estimate(0, 0, None, None)
+    bounds = km.confidence_interval_survival_function_
+    bounds = bounds[bounds.index <= months]
+    ci95 = (round(100 * float(bounds.iloc[-1, 0]), 1), round(100 * float(bounds.iloc[-1, 1]), 1)) if len(bounds) else None
     table = km.event_table
     table = table[table.index <= months]
     survival = float(km.survival_function_at_times(months).iloc[0])
     terms = [d / (n * (n - d)) for d, n in zip(table["observed"], table["at_risk"]) if n > d]
     se = survival * math.sqrt(sum(terms)) if survival > 0 else 0.0
-    return Estimate(len(t.months), sum(t.events), round(100 * survival, 1), round(100 * se, 1))
+    return Estimate(len(t.months), sum(t.events), round(100 * survival, 1), round(100 * se, 1), ci95)
+
+
+def at_risk(t: Times, ticks: Sequence[float]) -> list[int]:
+    """Patients still followed (time >= tick) at each tick: the numbers at risk printed under a curve."""
+    return [sum(1 for m in t.months if m >= tick) for tick in ticks]
+
+
+def censor_marks(t: Times, bin_months: float) -> list[float]:
+    """The censoring times to mark, at most one per `bin_months`: the first censored time of each bin, so marks never
+    merge into a bar however many patients are censored."""
+    marks: dict[int, float] = {}
+    for months, event in sorted(zip(t.months, t.events)):
+        if not event:
+            marks.setdefault(int(months // bin_months), months)
+    return list(marks.values())
 
 
 def logrank(rows: Sequence[Row], group: Callable[[Row], str], endpoint: Callable[[Row], tuple[float, bool] | None]) -> float | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
+from .intervals import wilson
 from .rows import UNKNOWN, Row
 
 
@@ -67,6 +68,11 @@ class LevelCount:
     def cr_percent(self) -> float | None:
         """CR2 rate among patients whose CR is known, in percent."""
         return round(100 * self.cr / self.cr_known, 1) if self.cr_known else None
+
+    @property
+    def cr_ci95(self) -> tuple[float, float] | None:
+        """The CR2 rate's 95% Wilson interval, in percent."""
+        return wilson(self.cr, self.cr_known)
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """The assessment report (`docs/report-format.md`) for one patient: every value is a CQL define's, as evaluated.
 
 Python only evaluates and arranges: each report field is one define of the package's Library (the map is
-`authoring.cql.report_defines`), its Tuple becomes the field's object, and numbers are rounded for display (BSA and
-doses to 2 decimals, as the report contract says) — no clinical rule is decided here.
+`authoring.cql.report_defines`), its Tuple becomes the field's object, and the BSA is rounded to 2 decimals for display
+(doses are the CQL's ordered doses, already rounded to the dispensable increment) — no clinical rule is decided here.
 """
 
 from __future__ import annotations
@@ -55,6 +55,11 @@ def parameters(start: _dt.date | None, as_of: _dt.date) -> dict[str, Any]:
     return {"start": Date.parse(start.isoformat()) if start else None, "asOf": Date.parse(as_of.isoformat())}
 
 
+def report_expressions(context: EvaluationContext) -> list[str]:
+    """The defines the report reads (its fields, then the descriptive extras)."""
+    return [*context.report_defines.values(), *EXTRAS.values()]
+
+
 def evaluate_patient(
     patient: PatientInput,
     *,
@@ -85,11 +90,11 @@ def _round(value: Any) -> Any:
 
 
 def _decision(value: Any) -> Any:
-    """A decision Tuple as the report's object (a dose rounded to 2 decimals for display)."""
+    """A decision Tuple as the report's object (a dose as the CQL ordered it, value and UCUM unit code)."""
     out = to_fhir(value)
     if isinstance(value, Tuple) and "dose" in value:
         dose = value["dose"]
-        out["dose"] = None if dose is None else {"value": float(_round(dose.value)), "unit": dose.unit}
+        out["dose"] = None if dose is None else {"value": float(dose.value), "unit": dose.unit}
     return out
 
 

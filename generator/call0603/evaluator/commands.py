@@ -189,26 +189,33 @@ def assess_command(
 ) -> None:
     """The assessment report for one patient: every decision with its reason and evidence."""
 
-    def work() -> tuple[dict[str, Any], dict[str, Any] | None]:
-        from .assess import evaluate_patient, refuse_errors, report_from
+    def work() -> tuple[dict[str, Any], dict[str, Any] | None, Any]:
+        from .assess import evaluate_patient, refuse_errors, report_expressions, report_from
+        from .careplan import careplan_of, plan_expressions
         from .context import load_context
+        from .course import course_from
         from .explain import trace
 
         day0, when = _dates(input or Path(str(fhir_server)), start, as_of)
         context = load_context(package)
         patient = _patient(input, subject, fhir_server, token, context)
-        evaluation = evaluate_patient(patient, start=day0, as_of=when, context=context)
+        evaluation = evaluate_patient(patient, start=day0, as_of=when, context=context,
+                                      expressions=None if as_json else [*report_expressions(context), *plan_expressions(context)])
         if strict:
             refuse_errors(evaluation)
-        return report_from(evaluation, context), (trace(evaluation, context) if explain else None)
+        report = report_from(evaluation, context)
+        course = None if as_json else course_from(careplan_of(evaluation, context), context.plan, report,
+                                                  context.guideline, context.report_defines, context.activities)
+        return report, (trace(evaluation, context) if explain else None), course
 
-    report, decision_trace = _run(work, input or str(fhir_server))
+    report, decision_trace, course = _run(work, input or str(fhir_server))
     if as_json:
         sys.stdout.write(_dump({**report, "trace": decision_trace} if decision_trace is not None else report))
         return
-    from .render import render_report, render_trace
+    from .render import render_report, render_today, render_trace
 
     render_report(report)
+    render_today(course)
     if decision_trace is not None:
         render_trace(decision_trace)
 

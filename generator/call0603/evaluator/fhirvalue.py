@@ -11,6 +11,7 @@ from ..cql.datatypes.datetime import Date, DateTime, Time
 from ..cql.datatypes.interval import Interval
 from ..cql.datatypes.quantity import Quantity
 from ..cql.fhir.model import MODEL, choice_key
+from ..units import unit_display
 
 UCUM = "http://unitsofmeasure.org"
 
@@ -54,7 +55,7 @@ def to_fhir(value: Any) -> Any:
     if isinstance(value, (int, Decimal)):
         return number(value)
     if isinstance(value, Quantity):
-        out: dict[str, Any] = {"value": number(value.value), "unit": value.unit}
+        out: dict[str, Any] = {"value": number(value.value), "unit": unit_display(value.unit)}
         if value.unit not in ("1", ""):
             out.update(system=UCUM, code=value.unit)
         return out

@@ -8,12 +8,16 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from ..units import amount_display
+from .course import Course
+
 #: Colours by decision word: what to do stands out, what is not known is never mistaken for a decision.
 STYLES = {
     "give": "green", "eligible": "green", "met": "green", "RER": "green", "negative": "green",
     "withhold": "bold red", "not-eligible": "red", "not-met": "red", "induction-failure": "red",
     "induction-death": "bold red", "positive": "red", "SER": "yellow",
     "indeterminate": "bold yellow", "missing": "yellow", "pending": "dim", "not-indicated": "dim",
+    "due": "bold blue", "resulted": "green",
 }
 
 
@@ -38,7 +42,7 @@ def _why(decision: Any) -> str:
 
 def _dose(decision: dict[str, Any]) -> str:
     dose = decision.get("dose")
-    return f"{dose['value']:.2f} {_text(dose['unit'])}" if isinstance(dose, dict) else "—"
+    return amount_display(dose["value"], dose["unit"]) if isinstance(dose, dict) else "—"
 
 
 def render_report(report: dict[str, Any], console: Console | None = None) -> None:
@@ -76,6 +80,24 @@ def render_report(report: dict[str, Any], console: Console | None = None) -> Non
         console.print(f"[yellow]{len(ignored)} resource(s) ignored:[/yellow]")
         for item in ignored:
             console.print(f"  {_text(item['resource'])}: {_text(item['why'])}")
+
+
+def render_today(course: Course, console: Console | None = None) -> None:
+    """Print what the plan schedules on the as-of day: each activity with its state, ordered dose and why."""
+    console = console or Console()
+    scheduled = course.today()
+    title = f"Scheduled today: study day {course.study_day} ({course.as_of.isoformat()})"
+    if not scheduled:
+        console.print(f"[bold]{title}[/bold]: nothing of the plan")
+        return
+    table = Table(title=title, title_justify="left", title_style="bold", expand=False)
+    table.add_column("activity")
+    table.add_column("state")
+    table.add_column("ordered dose", no_wrap=True)
+    table.add_column("why / result", overflow="fold")
+    for row, cell in scheduled:
+        table.add_row(_text(row.title), _word(cell.state), _text(cell.dose or "—"), _text(cell.result or cell.reason or ""))
+    console.print(table)
 
 
 def render_trace(trace: dict[str, Any], console: Console | None = None) -> None:

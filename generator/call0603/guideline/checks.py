@@ -179,6 +179,27 @@ def _settings(doc: Mapping[str, Any]) -> Iterator[Finding]:
                 yield "settings", (*path, end, "unit"), f"must be {unit!r}, the unit the rules compare {concept} in"
         if bounds["min"]["value"] >= bounds["max"]["value"]:
             yield "settings", path, f"min {bounds['min']['value']} must be below max {bounds['max']['value']}"
+    yield from _dose_units(doc)
+
+
+def _dose_units(doc: Mapping[str, Any]) -> Iterator[Finding]:
+    """Every agent has one rounding increment, and increments and caps are in the unit of its ordered dose."""
+    settings = doc["settings"]
+    ordered = {a["id"]: a["dose"]["unit"].removesuffix("/m2") for a in doc["regimen"]["agents"]}
+    rounding = settings["dispensable_doses"]["rounding"]
+    for i, entry in enumerate(rounding):
+        here = ("dispensable_doses", "rounding", i)
+        if entry["agent"] not in ordered:
+            yield "settings", (*here, "agent"), f"agent {entry['agent']!r} is not in regimen.agents"
+        elif entry["increment"]["unit"] != ordered[entry["agent"]]:
+            yield "settings", (*here, "increment", "unit"), f"must be {ordered[entry['agent']]!r}, the unit of the ordered dose"
+    for i, dup in _duplicates([r["agent"] for r in rounding]):
+        yield "settings", ("dispensable_doses", "rounding", i, "agent"), f"agent {dup!r} is rounded twice"
+    for agent in sorted(set(ordered) - {r["agent"] for r in rounding}):
+        yield "settings", ("dispensable_doses", "rounding"), f"agent {agent!r} has no rounding increment"
+    for i, cap in enumerate(settings["dose_caps"]["caps"]):
+        if cap["agent"] in ordered and cap["max"]["unit"] != ordered[cap["agent"]]:
+            yield "settings", ("dose_caps", "caps", i, "max", "unit"), f"must be {ordered[cap['agent']]!r}, the unit of the ordered dose"
 
 
 def _assessment(doc: Mapping[str, Any]) -> Iterator[Finding]:

@@ -89,6 +89,7 @@ def _settings(raw: Mapping[str, Any]) -> Settings:
         display_decimals=raw["dose_rounding"]["display_decimals"],
         dose_caps_enabled=caps["enabled"],
         dose_caps=MappingProxyType({c["agent"]: _amount(c["max"]) for c in caps["caps"]}),
+        dose_increments=MappingProxyType({r["agent"]: _amount(r["increment"]) for r in raw["dispensable_doses"]["rounding"]}),
         valid_observation_statuses=tuple(raw["valid_observation_statuses"]["value"]),
         ignored_verification_statuses=tuple(raw["ignored_verification_statuses"]["value"]),
         cns_lookback_days=raw["cns_lookback_days"]["value"],

@@ -208,6 +208,7 @@ class Settings:
     display_decimals: int
     dose_caps_enabled: bool
     dose_caps: Mapping[str, Amount]
+    dose_increments: Mapping[str, Amount]
     valid_observation_statuses: tuple[str, ...]
     ignored_verification_statuses: tuple[str, ...]
     cns_lookback_days: int

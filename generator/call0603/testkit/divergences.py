@@ -88,9 +88,6 @@ LISTED: dict[str, tuple[Departure, ...]] = {
     "BSA": (FLOATS,),
     "Computed BSA": (FLOATS,),
     "Body Surface Area": (FLOATS,),
-    **{f"{agent} Ordered Dose": (FLOATS,) for agent in ("Asparaginase", "Idarubicin", "Prednisolone", "Vincristine")},
-    **{f"Idarubicin Day {d} Dose": (FLOATS,) for d in _DAYS},
-    **{f"Idarubicin Day {d} Decision": (FLOATS,) for d in _DAYS},
     **{f"Idarubicin Day {d} Supporting Information": (FHIR_ELEMENTS,) for d in _DAYS},
 }
 
