@@ -60,6 +60,12 @@ def report_expressions(context: EvaluationContext) -> list[str]:
     return [*context.report_defines.values(), *EXTRAS.values()]
 
 
+def as_read(patient: PatientInput, context: EvaluationContext) -> PatientInput:
+    """The patient's resources as the rules see them: after the reading layer (flags, versions, canonical order)."""
+    resources, problems = prepare(patient.resources, str(patient.patient.get("id")), context.data_problem_url)
+    return replace(patient, resources=tuple(resources), problems=tuple(problems))
+
+
 def evaluate_patient(
     patient: PatientInput,
     *,
@@ -70,10 +76,9 @@ def evaluate_patient(
 ) -> Evaluation:
     """Evaluate the report's defines (or day 0, the ignored list and `expressions` only) for one patient; refuse when
     day 0 is unknown."""
-    resources, problems = prepare(patient.resources, str(patient.patient.get("id")), context.data_problem_url)
-    patient = replace(patient, resources=tuple(resources), problems=tuple(problems))
-    data = PatientData.from_resources(resources)
-    named = [*context.report_defines.values(), *EXTRAS.values()] if expressions is None else expressions
+    patient = as_read(patient, context)
+    data = PatientData.from_resources(patient.resources)
+    named = report_expressions(context) if expressions is None else expressions
     wanted = [DAY_0, IGNORED, *named]
     results = context.engine.evaluate(
         context.library, data=data, parameters=parameters(start, as_of), now=request_time(as_of),

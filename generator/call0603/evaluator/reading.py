@@ -20,7 +20,7 @@ from typing import Any, Iterable, Mapping
 
 import msgspec
 
-from ..cql.fhir.model import FhirModel
+from ..cql.fhir.model import MODEL
 
 #: Resource types the rules read, each tied to its patient by `subject`.
 SUBJECT_TYPES = frozenset({"Observation", "Condition", "CarePlan"})
@@ -88,7 +88,7 @@ def subject_reference(resource: Mapping[str, Any]) -> Any:
     return None
 
 
-def subject_problem(resource: Mapping[str, Any], aliases: Mapping[str, str] | None) -> str:
+def subject_problem(resource: Mapping[str, Any]) -> str:
     """Why a resource's subject names no Patient (it resolves to none)."""
     for field in ("subject", "patient"):
         ref = resource.get(field)
@@ -101,19 +101,14 @@ def subject_problem(resource: Mapping[str, Any], aliases: Mapping[str, str] | No
     return "no subject: it names no patient"
 
 
-@lru_cache(maxsize=1)
-def _model() -> FhirModel:
-    return FhirModel.load()
-
-
 def r4_type(name: Any) -> str | None:
     """The R4 resource type a `resourceType` names exactly, or None."""
-    return name if isinstance(name, str) and _model().has(name) and _model().is_resource(name) else None
+    return name if isinstance(name, str) and MODEL.has(name) and MODEL.is_resource(name) else None
 
 
 @lru_cache(maxsize=None)
 def _r4_types_by_lower() -> dict[str, str]:
-    return {name.lower(): name for name in _model().type_names() if _model().is_resource(name)}
+    return {name.lower(): name for name in MODEL.type_names() if MODEL.is_resource(name)}
 
 
 def read_type(name: Any) -> str | None:
@@ -247,7 +242,7 @@ def resolve_versions(resources: Iterable[dict[str, Any]], url: str) -> list[dict
         groups.setdefault((resource.get("resourceType"), rid), []).append(resource)
     out = list(loose)
     for (kind, rid), found in groups.items():
-        copies = distinct_copies(found)
+        copies = found if len(found) == 1 else distinct_copies(found)
         chosen = copies[0] if len(copies) == 1 else latest_version(copies)
         out.append(chosen if chosen is not None else _with_problem(
             copies[0], f"{len(copies)} versions of {kind}/{rid} with different content, and neither meta.versionId nor "
@@ -255,11 +250,10 @@ def resolve_versions(resources: Iterable[dict[str, Any]], url: str) -> list[dict
     return out
 
 
-def prepare(
-    resources: Iterable[dict[str, Any]], patient_id: str, url: str, aliases: Mapping[str, str] | None = None
-) -> tuple[list[dict[str, Any]], list[Problem]]:
+def prepare(resources: Iterable[dict[str, Any]], patient_id: str, url: str) -> tuple[list[dict[str, Any]], list[Problem]]:
     """One patient's resources, checked and flagged, in canonical order (Patient first, then by type, id and content);
-    with the problems of resources the rules cannot see at all (a type R4 does not have, a Patient's unreadable date)."""
+    with the problems of resources the rules cannot see at all (a type R4 does not have, a Patient's unreadable date).
+    References through a Bundle's fullUrl are resolved before, when the patient is chosen (`inputs.select_patient`)."""
     out: list[dict[str, Any]] = []
     unseen: list[Problem] = []
     for resource in resolve_versions(resources, url):
@@ -279,10 +273,10 @@ def prepare(
             resource, found = _quantity_problems(resource)
             problems += found
         if kind in SUBJECT_TYPES:
-            target = reference_target(subject_reference(resource), aliases)
-            if target != patient_id:
-                problems.append(subject_problem(resource, aliases))
-            else:
+            reference = subject_reference(resource)
+            if reference_target(reference) != patient_id:
+                problems.append(subject_problem(resource))
+            elif reference != f"Patient/{patient_id}":
                 resource = {**resource, "subject": {**resource.get("subject", {}), "reference": f"Patient/{patient_id}"}}
         if kind == "Patient":
             unseen += [Problem(f"Patient/{resource.get('id')}", why) for why in problems]

@@ -22,11 +22,10 @@ from .. import paths
 from ..authoring.write import FHIRHELPERS_ELM
 from ..cql import PatientData
 from ..cql.crossengine import Mismatch, compare, patient_defines, run_cql_execution, tagged, unused
-from ..evaluator.assess import EXTRAS, assess_patient, parameters, request_time
+from ..evaluator.assess import EXTRAS, as_read, assess_patient, parameters, request_time
 from ..evaluator.careplan import careplan_for
 from ..evaluator.context import ELM_TYPE, EvaluationContext
 from ..evaluator.inputs import InputRefused, load_patient
-from ..evaluator.reading import prepare
 from .divergences import KNOWN_DIVERGENCES, accounted_for
 from .write import ASSESSMENT, CAREPLAN, Case
 
@@ -222,9 +221,8 @@ _NUMBERS = msgspec.json.Encoder(decimal_format="number")
 def prepared_bundle(case: Case, context: EvaluationContext) -> dict[str, Any]:
     """The case's patient as the CQL sees it: its resources after the reading layer (flags, versions, order), as a
     Bundle, so every engine runs the rules on the same input."""
-    patient = load_patient(case.bundle, case.subject)
-    resources, _ = prepare(patient.resources, str(patient.patient.get("id")), context.data_problem_url)
-    return {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": r} for r in resources]}
+    patient = as_read(load_patient(case.bundle, case.subject), context)
+    return {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": r} for r in patient.resources]}
 
 
 def _as_json_numbers(bundle: dict[str, Any]) -> dict[str, Any]:
