@@ -179,3 +179,18 @@ def test_sorting_on_plain_keys_orders_as_cql_comparison(eng) -> None:
 def test_fhir_datetimes_parse_as_before(text, expected) -> None:
     parsed = DateTime.parse(text, Decimal(-5))
     assert (None if parsed is None else (parsed.parts, parsed.offset)) == expected
+
+
+def test_distinct_tuples_holding_resources_keep_one_of_each() -> None:
+    """Tuples are bucketed by the resources they hold: equal ones (the same resource, or an equal copy) count once,
+    tuples of different resources are all kept, and a tuple whose other element differs is kept too."""
+    from call0603.cql.elm.comparison import equal
+    from call0603.cql.elm.list import distinct
+
+    first = {"resourceType": "Observation", "id": "a", "valueQuantity": {"value": Decimal("1.5"), "unit": "/uL"}}
+    copy = {"resourceType": "Observation", "id": "a", "valueQuantity": {"value": Decimal("1.50"), "unit": "/uL"}}
+    other = {"resourceType": "Observation", "id": "b", "valueQuantity": {"value": Decimal("1.5"), "unit": "/uL"}}
+    rows = [{"observation": first, "why": None}, {"observation": copy, "why": None},
+            {"observation": other, "why": None}, {"observation": first, "why": "no unit"}, {"observation": first, "why": None}]
+    assert distinct(rows) == [rows[0], rows[2], rows[3]]
+    assert equal(first, first) is True and equal(first, copy) is True and equal(first, other) is False

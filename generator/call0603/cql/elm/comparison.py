@@ -26,6 +26,8 @@ def equal(a: Any, b: Any) -> bool | None:
     if isinstance(a, dict):
         if not isinstance(b, dict) or a.keys() != b.keys():
             return False
+        if a is b and "resourceType" in a:  # a resource read from JSON holds no value unequal to itself
+            return True
         return _pairs_equal(((a[k], b[k]) for k in a), equal)
     method = getattr(a, "cql_equal", None)
     if method is not None:

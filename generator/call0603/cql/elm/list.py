@@ -41,9 +41,12 @@ def _bucket(value: Any) -> Any:
         if "resourceType" in value and type(value.get("id")) is str:  # equal resources have one type and id
             return ("resource", value["resourceType"], value["id"])
         mixed = 0
-        for item in value.items():
-            if type(item[1]) in _PRIMITIVE_TYPES:
-                mixed ^= hash(item)
+        for name, item in value.items():
+            kind = type(item)
+            if kind in _PRIMITIVE_TYPES:
+                mixed ^= hash((name, item))
+            elif kind is dict and "resourceType" in item and type(item.get("id")) is str:
+                mixed ^= hash((name, item["resourceType"], item["id"]))
         return ("dict", mixed)
     if isinstance(value, list):
         return ("list", len(value))
