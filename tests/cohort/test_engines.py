@@ -61,8 +61,8 @@ def test_every_patient_once_sorted_with_exactly_its_resources(local_one: Path, e
     assert refused_ids[:-1] == sorted(refused_ids[:-1]) and refused_ids[-1] is None
     assert len(set(ids) | set(refused_ids) - {None}) == len(ids) + len(refused) - 1 == 301
     by_patient: dict[str, list[dict]] = {}
-    for path in input_files(export):
-        for resource in iter_ndjson(path):
+    for file in input_files(export):
+        for resource in iter_ndjson(Path(file.location)):
             if patient_of(resource):
                 by_patient.setdefault(patient_of(resource), []).append(resource)
     for record in assessed:

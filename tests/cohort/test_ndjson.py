@@ -19,8 +19,8 @@ from call0603.evaluator.reading import canonical_json
 
 def _naive(export: Path) -> dict[str, list[bytes]]:
     groups: dict[str, list[bytes]] = defaultdict(list)
-    for path in input_files(export):
-        for resource in iter_ndjson(path):
+    for file in input_files(export):
+        for resource in iter_ndjson(Path(file.location)):
             pid = patient_of(resource)
             if pid:
                 groups[pid].append(canonical_json(resource))
@@ -52,7 +52,7 @@ def test_every_resource_reaches_its_patient(shuffled: Path, tmp_path: Path, buck
 
 def test_slices_cut_on_line_breaks_and_cover_the_file(population: Path) -> None:
     path = population / "Observation.ndjson"
-    pieces = slices([path], 10_000)
+    pieces = slices([f for f in input_files(population) if f.name == path.name], 10_000)
     assert len(pieces) > 10
     data = path.read_bytes()
     assert pieces[0].start == 0 and pieces[-1].end == len(data)

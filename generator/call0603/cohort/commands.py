@@ -21,7 +21,8 @@ def _refuse(refused: InputRefused) -> None:
 
 
 def cohort(
-    export: Path = typer.Argument(..., help="A FHIR Bulk Data export: a folder of NDJSON files (.ndjson or .ndjson.gz)."),
+    export: str = typer.Argument(..., help="A FHIR Bulk Data export: a folder of NDJSON files (.ndjson or .ndjson.gz), "
+                                 "as a path or a URL read through fsspec (s3://bucket/export, file:///data/export)."),
     out: Path = typer.Option(..., "--out", help="Where to write assessments.ndjson, refused.ndjson, summary.json and the report."),
     starts: Optional[Path] = typer.Option(None, "--starts", help="CSV 'patient,start': day 0 per patient (else the patient's CarePlan)."),
     as_of: Optional[str] = typer.Option(None, "--as-of", help="The evaluation date YYYY-MM-DD (default: today)."),
@@ -39,6 +40,7 @@ def cohort(
     from .job import Job
     from .progress import reporter
     from .run import run_cohort
+    from .source import is_url
     from .starts import read_starts
     from .stopping import RunInterrupted
 
@@ -46,7 +48,7 @@ def cohort(
         raise typer.BadParameter("local or dask", param_hint="--engine")
     try:
         day = parse_date(as_of, "--as-of", "--as-of") if as_of is not None else _dt.date.today()
-        job = Job(export=export, out=out, as_of=day, starts=read_starts(starts), evaluator=evaluator,
+        job = Job(export=export if is_url(export) else Path(export), out=out, as_of=day, starts=read_starts(starts), evaluator=evaluator,
                   workers=workers, buckets=buckets, package=package)
         summary = run_cohort(job, engine=engine, scheduler=scheduler, reporter=reporter(quiet), fresh=fresh, report=report)
     except InputRefused as refused:

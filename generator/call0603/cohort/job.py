@@ -12,9 +12,9 @@ from .starts import NO_STARTS, Starts
 
 @dataclass(frozen=True)
 class Job:
-    """One cohort run: the export, day 0 sources, the as-of date, the evaluator and its package, and where the work goes."""
+    """One cohort run: the export (a folder path or a URL), day 0 sources, the as-of date, the evaluator and its package, and where the work goes."""
 
-    export: Path
+    export: Path | str
     out: Path
     as_of: _dt.date
     starts: Starts = NO_STARTS
@@ -40,5 +40,5 @@ class Job:
 
     @property
     def source(self) -> str:
-        """How a patient's data is named in refusals: the export folder."""
+        """How a patient's data is named in refusals: the export folder or URL, as given."""
         return str(self.export)

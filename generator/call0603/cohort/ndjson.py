@@ -7,7 +7,6 @@ and groups its lines by patient in memory: a bucket holds about `BUCKET_BYTES` o
 
 from __future__ import annotations
 
-import gzip
 import math
 import zlib
 from collections import Counter
@@ -17,7 +16,8 @@ from typing import BinaryIO, Iterator
 
 import orjson
 
-from ..evaluator.inputs import READ_ERRORS, InputRefused, ndjson_files, patient_of, unreadable
+from ..evaluator.inputs import InputRefused, patient_of, unreadable
+from .source import InputFile, export_files, open_binary, open_lines, read_failures
 
 #: About how many bytes of NDJSON one bucket holds (pass 2 keeps one bucket per worker in memory).
 BUCKET_BYTES = 32 * 1024 * 1024
@@ -30,12 +30,18 @@ MAX_BUCKETS = 512
 
 @dataclass(frozen=True)
 class Slice:
-    """A byte range of one input file (the whole file when gzip), numbered for its bucket part files."""
+    """A byte range of one input file (the whole file when gzip), numbered for its bucket part files; `path` is the
+    file's path or URL."""
 
     index: int
     path: str
     start: int
     end: int | None
+
+    @property
+    def compressed(self) -> bool:
+        """Whether the slice is a whole gzip file."""
+        return self.path.endswith(".gz")
 
 
 @dataclass
@@ -57,45 +63,41 @@ class SliceStats:
         self.nameless_patients.extend(other.nameless_patients)
 
 
-def input_files(folder: Path) -> list[Path]:
-    """The export's NDJSON files (plain or gzip) in name order; a folder with none, or with a folder named like one, is refused."""
-    if not folder.is_dir():
-        raise InputRefused(folder, "not a folder of NDJSON files")
-    return ndjson_files(folder)
+def input_files(export: str | Path) -> list[InputFile]:
+    """The export's NDJSON files (plain or gzip) in name order, from a folder path or a URL (`source.export_files`)."""
+    return export_files(export)
 
 
-def bucket_count(files: list[Path]) -> int:
+def bucket_count(files: list[InputFile]) -> int:
     """How many buckets keep each near `BUCKET_BYTES`, from the files' sizes."""
-    size = sum(p.stat().st_size * (GZIP_RATIO if p.name.endswith(".gz") else 1) for p in files)
+    size = sum(f.size * (GZIP_RATIO if f.gzip else 1) for f in files)
     return max(1, min(MAX_BUCKETS, math.ceil(size / BUCKET_BYTES)))
 
 
-def slices(files: list[Path], slice_bytes: int = SLICE_BYTES) -> list[Slice]:
+def slices(files: list[InputFile], slice_bytes: int = SLICE_BYTES) -> list[Slice]:
     """Each file cut into slices that end on a line break (a gzip file is one slice)."""
     out: list[Slice] = []
-    for path in files:
-        size = path.stat().st_size
-        if path.name.endswith(".gz") or size <= slice_bytes:
-            out.append(Slice(len(out), str(path), 0, None))
+    for file in files:
+        if file.gzip or file.size <= slice_bytes:
+            out.append(Slice(len(out), file.location, 0, None))
             continue
-        with path.open("rb") as f:
+        with open_binary(file.location) as f:
             start = 0
-            while start < size:
-                f.seek(min(start + slice_bytes, size))
+            while start < file.size:
+                f.seek(min(start + slice_bytes, file.size))
                 f.readline()
-                end = min(f.tell(), size)
-                out.append(Slice(len(out), str(path), start, end))
+                end = min(f.tell(), file.size)
+                out.append(Slice(len(out), file.location, start, end))
                 start = end
     return out
 
 
 def _slice_lines(piece: Slice) -> Iterator[bytes]:
     if piece.end is None:
-        opener = gzip.open if piece.path.endswith(".gz") else open
-        with opener(piece.path, "rb") as f:
+        with open_lines(piece.path, piece.compressed) as f:
             yield from f
         return
-    with open(piece.path, "rb") as f:
+    with open_binary(piece.path) as f:
         f.seek(piece.start)
         remaining = piece.end - piece.start
         for line in f:
@@ -121,7 +123,7 @@ def split_slice(piece: Slice, bucket_dir: str, buckets: int) -> SliceStats:
     handles: dict[int, BinaryIO] = {}
     try:
         _split_lines(piece, Path(bucket_dir), buckets, stats, handles)
-    except READ_ERRORS as e:
+    except read_failures(piece.path) as e:
         stats.error = (0, unreadable(e))
     finally:
         for handle in handles.values():
@@ -164,7 +166,7 @@ def line_number(piece: Slice, local: int) -> int:
     """The file line number of a slice's line (counted only when an error names it)."""
     if not piece.start:
         return local
-    with open(piece.path, "rb") as f:
+    with open_binary(piece.path) as f:
         before = f.read(piece.start).count(b"\n")
     return before + local
 

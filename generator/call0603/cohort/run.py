@@ -20,6 +20,7 @@ from .outputs import ASSESSMENTS, REFUSALS, SUMMARY, Merged, merge_outputs, writ
 from .progress import Reporter, Silent
 from .records import Provenance, dumps, refusal
 from .resume import atomic_write, done_patients, next_run
+from .source import local_path
 from .stopping import stop_on_signals
 
 #: What the cohort report needs (the `cohort` extra).
@@ -30,8 +31,9 @@ REASONS_LISTED = 25
 
 def fingerprint(job: Job) -> dict[str, Any]:
     """What makes two runs the same run: the export's files, the as-of date, the starts file and the evaluator."""
-    files = [[p.name, p.stat().st_size, p.stat().st_mtime_ns] for p in input_files(job.export)]
-    return {"export": str(job.export.resolve()), "files": files, "asOf": job.as_of.isoformat(),
+    files = [[f.name, f.size, f.stamp] for f in input_files(job.export)]
+    local = local_path(job.export)
+    return {"export": str(local.resolve()) if local else str(job.export), "files": files, "asOf": job.as_of.isoformat(),
             "starts": job.starts.sha256, "evaluator": job.evaluator}
 
 
@@ -84,7 +86,7 @@ def _patients_summary(out: Path, merged: Merged, starts_ids: set[str]) -> dict[s
 
 def _input_summary(stats: SliceStats, job: Job) -> dict[str, Any]:
     return {
-        "export": str(job.export), "files": [p.name for p in input_files(job.export)],
+        "export": str(job.export), "files": [f.name for f in input_files(job.export)],
         "resources": dict(sorted(stats.resources.items())), "patientResources": stats.patients,
         "resourcesWithoutPatient": dict(sorted(stats.without_patient.items())),
     }
@@ -115,7 +117,8 @@ def run_cohort(job: Job, *, engine: str = "local", scheduler: str | None = None,
 
 def _run_cohort(job: Job, engine: str, scheduler: str | None, reporter: Reporter, fresh: bool, report: bool) -> dict[str, Any]:
     input_files(job.export)
-    check_output_folder(job.out, [job.export])
+    local = local_path(job.export)
+    check_output_folder(job.out, [local] if local else [])
     created, work_existed = not job.out.exists(), job.work.exists()
     try:
         recorded, complete = _prepare(job, fresh)
