@@ -5,7 +5,8 @@ the buckets to tasks that evaluate their patients into the bucket's part files. 
 bucket at a time (about `BUCKET_BYTES` of NDJSON), so its memory does not grow with the population, and no line is
 parsed more than the local engine parses it. Each worker compiles the library once (the evaluator is cached per
 process); part files are written whole, so a task that runs twice writes the same file. With
-`--scheduler tcp://…` the workers must see the export and `--out` at the same paths (a shared filesystem).
+`--scheduler tcp://…` the workers must reach the export (an object-store URL each worker reads through fsspec, or a
+path mounted alike) and `--out` at the same path (a shared filesystem: it holds the bucket and part files).
 """
 
 from __future__ import annotations
