@@ -6,12 +6,14 @@ import multiprocessing as mp
 import queue as _queue
 import threading
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any, Callable
 
 import orjson
 
 from .. import __version__
+from .collector import settle, settle_if_worker_process, settled
 from .evaluator import load_evaluator
 from .job import Job
 from .ndjson import Slice, SliceStats, bucket_count, bucket_groups, input_files, refuse_on_error, slices, split_slice
@@ -50,6 +52,8 @@ def _init(job: Job, done: frozenset[str], ticks: Any) -> None:
         ignore_sigint()
     _STATE = _Worker(job, done, ticks.put if ticks is not None else (lambda n: None))
     load_evaluator(job.evaluator, job.package)
+    if ticks is not None:
+        settle()
 
 
 def _count(patients: int) -> None:
@@ -64,6 +68,7 @@ def run_task(job: Job, done: frozenset[str], fn: Callable[..., Any], args: tuple
     global _STATE
     _STATE = _Worker(job, done, _count, atomic=True)
     load_evaluator(job.evaluator, job.package)
+    settle_if_worker_process()
     _COUNTED.patients = 0
     result = fn(*args)
     return result, _COUNTED.patients
@@ -125,13 +130,16 @@ def stats_from_json(raw: bytes) -> tuple[SliceStats, int]:
 
 
 class _InProcess:
-    """The pool interface run in this process (one worker: no process start, same code)."""
+    """The pool interface run in this process (one worker: no process start, same code; the collector set for the
+    run and given back after it)."""
 
     def __init__(self, job: Job, done: frozenset[str], tick: Callable[[int], None]) -> None:
         global _STATE
         _init(job, done, None)
         assert _STATE is not None
         _STATE.tick = tick
+        self._collector = ExitStack()
+        self._collector.enter_context(settled())
 
     def run(self, fn: Callable[..., Any], calls: list[tuple], on_result: Callable[[Any], None]) -> list[Any]:
         results = []
@@ -141,10 +149,12 @@ class _InProcess:
         return results
 
     def close(self) -> None:
-        """Nothing to end."""
+        """The collector given back."""
+        self._collector.close()
 
     def terminate(self) -> None:
-        """Nothing to end."""
+        """The collector given back."""
+        self._collector.close()
 
 
 class _Pool:

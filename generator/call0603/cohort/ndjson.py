@@ -12,7 +12,7 @@ import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import Any, BinaryIO, Callable, Iterator
 
 import orjson
 
@@ -132,7 +132,11 @@ def split_slice(piece: Slice, bucket_dir: str, buckets: int) -> SliceStats:
 
 
 def _split_lines(piece: Slice, bucket_dir: Path, buckets: int, stats: SliceStats, handles: dict[int, BinaryIO]) -> None:
-    """The lines of one slice appended to their buckets; the first bad line stops it (recorded in `stats.error`)."""
+    """The lines of one slice appended to their buckets; the first bad line stops it (recorded in `stats.error`).
+
+    Each patient's bucket and row prefix are found once per slice (`routes`), not once per line.
+    """
+    routes: dict[str, tuple[Callable[[bytes], Any], bytes]] = {}
     for number, raw in enumerate(_slice_lines(piece), 1):
         line = raw.strip()
         if not line:
@@ -155,11 +159,15 @@ def _split_lines(piece: Slice, bucket_dir: Path, buckets: int, stats: SliceStats
                 stats.without_patient[kind] += 1
             continue
         stats.patients += kind == "Patient"
-        bucket = bucket_of(pid, buckets)
-        handle = handles.get(bucket)
-        if handle is None:
-            handle = handles[bucket] = open(bucket_dir / f"b{bucket:04d}-s{piece.index:05d}.tsv", "wb")
-        handle.write(orjson.dumps(pid) + b"\t" + line + b"\n")
+        route = routes.get(pid)
+        if route is None:
+            bucket = bucket_of(pid, buckets)
+            handle = handles.get(bucket)
+            if handle is None:
+                handle = handles[bucket] = open(bucket_dir / f"b{bucket:04d}-s{piece.index:05d}.tsv", "wb")
+            route = routes[pid] = (handle.write, orjson.dumps(pid) + b"\t")
+        write, prefix = route
+        write(prefix + line + b"\n")
 
 
 def line_number(piece: Slice, local: int) -> int:
@@ -186,6 +194,10 @@ def bucket_groups(bucket_dir: Path, bucket: int) -> Iterator[tuple[str, list[byt
         with path.open("rb") as f:
             for row in f:
                 key, _, line = row.rstrip(b"\n").partition(b"\t")
-                groups.setdefault(key, []).append(line)
-    for key in sorted(groups, key=orjson.loads):
-        yield orjson.loads(key), groups.pop(key)
+                lines = groups.get(key)
+                if lines is None:
+                    groups[key] = [line]
+                else:
+                    lines.append(line)
+    for pid, key in sorted((orjson.loads(key), key) for key in groups):
+        yield pid, groups.pop(key)
