@@ -10,8 +10,13 @@ The per-patient function is the package's evaluator when it is built (`call0603.
 plumbing function (`call0603.cohort.plumbing`: no clinical rule), whose figures are those of the cohort machinery
 alone (read, group, write): say so when quoting them.
 
+`--split` adds the CPU split of a one-worker run (in one process, so every CPU second is counted): start-up (the
+interpreter, imports and compiling the library), the engine (CPU inside the CQL engine's `evaluate`, the garbage
+collections it triggers included) and the pipeline (all the rest: reading and grouping the NDJSON, the reading layer
+and indexing each patient's resources, assembling and writing the records, merging the outputs).
+
 Run: `python3 benchmarks/cohort.py [--patients 10000 100000] [--data DIR] [--evaluator MODULE] [--skip-dask]
-[--node-patients 500]`.
+[--node-patients 500] [--split]`.
 """
 
 from __future__ import annotations
@@ -118,6 +123,55 @@ def cohort(export: Path, out: Path, evaluator: str, engine: str, workers: int) -
     return measured(command, env={**os.environ, "CI": "1"})
 
 
+def _split_child(export: Path, out: Path, evaluator: str) -> None:
+    """In a child process: one in-process worker over the export, printing its CPU seconds as JSON (start-up to the
+    compiled library, inside the engine's `evaluate`, and the whole process)."""
+    from call0603.cohort.evaluator import load_evaluator
+    from call0603.cohort.job import Job
+    from call0603.cohort.run import run_cohort
+
+    def own_cpu() -> float:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+
+    engine = getattr(load_evaluator(evaluator).context, "engine", None)
+    startup, inside = own_cpu(), [0.0]
+    if engine is not None:
+        evaluate = type(engine).evaluate
+
+        def timed(self: Any, *args: Any, **kwargs: Any) -> Any:
+            started = time.process_time()
+            try:
+                return evaluate(self, *args, **kwargs)
+            finally:
+                inside[0] += time.process_time() - started
+
+        type(engine).evaluate = timed
+    run_cohort(Job(export=export, out=out, as_of=RANDOM_HORIZON, evaluator=evaluator, workers=1), fresh=True, report=False)
+    print(json.dumps({"startup": startup, "engine": inside[0], "total": own_cpu()}))
+
+
+def cpu_split(export: Path, out: Path, evaluator: str) -> dict[str, Any]:
+    """The CPU split of a one-worker run over the export (see the module's docstring), with the machine's conditions."""
+    result = measured([sys.executable, __file__, "--split-child", str(export), str(out), "--evaluator", evaluator])
+    if "error" in result:
+        return result
+    return result | json.loads(result["stdout"].strip().splitlines()[-1])
+
+
+def _print_split(splits: list[tuple[int, dict[str, Any]]]) -> None:
+    print(f"\nCPU split, one worker in one process: {'patients':>8} {'total s':>8} {'start-up s':>10} {'engine s':>9} "
+          f"{'pipeline s':>10} {'engine ms/pt':>12} {'pipeline ms/pt':>14} {'per CPU s':>9}  conditions")
+    for patients, r in splits:
+        if "error" in r:
+            print(f"{'':<37}{patients:>8}  not run: {r['error']}")
+            continue
+        pipeline = r["total"] - r["startup"] - r["engine"]
+        print(f"{'':<37}{patients:>8} {r['total']:>8.1f} {r['startup']:>10.2f} {r['engine']:>9.1f} ({100 * r['engine'] / r['total']:.0f}%)"
+              f" {pipeline:>7.1f} ({100 * pipeline / r['total']:.0f}%) {1000 * r['engine'] / patients:>12.2f} "
+              f"{1000 * pipeline / patients:>14.2f} {patients / r['total']:>9.0f}  {r['conditions']}")
+
+
 def package_elm() -> tuple[list[dict[str, Any]], list[dict[str, Any]]] | str:
     """The package's ELM (its Libraries in `library/` and the FHIRHelpers ELM the build emits) and ValueSets, or why
     cql-execution cannot run."""
@@ -204,10 +258,16 @@ def main() -> None:
     parser.add_argument("--skip-node", action="store_true", help="no cql-execution row")
     parser.add_argument("--node-patients", type=int, default=500,
                         help="patients sent to cql-execution (its rate is measured on this sample: it runs a few patients/s)")
+    parser.add_argument("--split", action="store_true", help="also the CPU split of a one-worker run: start-up, engine, pipeline")
+    parser.add_argument("--split-child", nargs=2, type=Path, metavar=("EXPORT", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.split_child:
+        _split_child(*args.split_child, args.evaluator)
+        return
     args.data.mkdir(parents=True, exist_ok=True)
     elm = package_elm()
     rows: list[tuple[str, int, dict[str, Any]]] = []
+    splits: list[tuple[int, dict[str, Any]]] = []
     notes = []
     for patients in args.patients:
         export = population(args.data, patients, args.seed)
@@ -220,6 +280,9 @@ def main() -> None:
             _progress(rows[-1])
         if any(key[0] == "local" for key in outs):
             notes.extend(_agreement(patients, outs, key) for key in outs if key[0] != "local")
+        if args.split:
+            splits.append((patients, cpu_split(export, args.data / f"out-{patients}-split", args.evaluator)))
+            print(f"  CPU split          {patients:>7}: {splits[-1][1].get('error') or splits[-1][1]['conditions']}", flush=True)
         if args.skip_node:
             pass
         elif isinstance(elm, str):
@@ -248,6 +311,8 @@ def main() -> None:
               f"{ratio:>23}  {result['conditions']}")
     for note in notes:
         print(note)
+    if splits:
+        _print_split(splits)
     if node_rate:
         print(f"cql-execution runs the first {args.node_patients} patients of each population (with start-up and library"
               " loading); the ratio compares patients per CPU second, which other work on the machine does not change.")

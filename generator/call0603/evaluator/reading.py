@@ -33,7 +33,7 @@ _DATETIME = re.compile(_YEAR + r"(-(0[1-9]|1[0-2])(-(0[1-9]|[1-2][0-9]|3[0-1])("
 _INSTANT = re.compile(_YEAR + r"-(0[1-9]|1[0-2])-(0[1-9]|[1-2][0-9]|3[0-1])" + _TIME)
 _HISTORY = re.compile(r"/_history/[^/]+$")
 
-#: The dated elements the rules read, per resource type: (JSON path, FHIR primitive type).
+#: The dated elements the rules read, per resource type: (JSON path of one or two steps, FHIR primitive type).
 DATED: Mapping[str, tuple[tuple[tuple[str, ...], str], ...]] = {
     "Observation": ((("effectiveDateTime",), "dateTime"), (("effectiveInstant",), "instant"),
                     (("effectivePeriod", "start"), "dateTime"), (("effectivePeriod", "end"), "dateTime")),
@@ -101,14 +101,19 @@ def subject_problem(resource: Mapping[str, Any]) -> str:
     return "no subject: it names no patient"
 
 
+@lru_cache(maxsize=None)
+def _r4_types() -> frozenset[str]:
+    return frozenset(name for name in MODEL.type_names() if MODEL.is_resource(name))
+
+
 def r4_type(name: Any) -> str | None:
     """The R4 resource type a `resourceType` names exactly, or None."""
-    return name if isinstance(name, str) and MODEL.has(name) and MODEL.is_resource(name) else None
+    return name if isinstance(name, str) and name in _r4_types() else None
 
 
 @lru_cache(maxsize=None)
 def _r4_types_by_lower() -> dict[str, str]:
-    return {name.lower(): name for name in MODEL.type_names() if MODEL.is_resource(name)}
+    return {name.lower(): name for name in _r4_types()}
 
 
 def read_type(name: Any) -> str | None:
@@ -124,16 +129,20 @@ def _with_problem(resource: dict[str, Any], why: str, url: str) -> dict[str, Any
     return out
 
 
+@lru_cache(maxsize=4096)
+def _calendar_day(day: str) -> bool:
+    """Whether a YYYY-MM-DD text (months and days in range) is a day of the calendar (not 02-30, nor 02-29 of 2023)."""
+    try:
+        _dt.date(int(day[:4]), int(day[5:7]), int(day[8:10]))
+    except ValueError:
+        return False
+    return True
+
+
 def _valid_date(text: Any, kind: str) -> bool:
     if not isinstance(text, str) or not _PATTERNS[kind].fullmatch(text):
         return False
-    day = text[:10]
-    if len(day) == 10:
-        try:
-            _dt.date(int(day[:4]), int(day[5:7]), int(day[8:10]))
-        except ValueError:
-            return False
-    return True
+    return len(text) < 10 or _calendar_day(text[:10])
 
 
 def _finite_decimal(value: Any) -> bool:
@@ -180,9 +189,7 @@ def _date_problems(resource: dict[str, Any]) -> tuple[dict[str, Any], list[str]]
     problems: list[str] = []
     out = resource
     for path, kind in DATED.get(resource.get("resourceType", ""), ()):
-        holder: Any = out
-        for key in path[:-1]:
-            holder = holder.get(key) if isinstance(holder, dict) else None
+        holder: Any = out if len(path) == 1 else out.get(path[0])
         if not isinstance(holder, dict) or path[-1] not in holder or _valid_date(holder[path[-1]], kind):
             continue
         problems.append(f"{'.'.join(path)} {holder[path[-1]]!r} is not a FHIR {kind}")
@@ -283,5 +290,24 @@ def prepare(resources: Iterable[dict[str, Any]], patient_id: str, url: str) -> t
         elif problems:
             resource = _with_problem(resource, "; ".join(problems), url)
         out.append(resource)
-    out.sort(key=lambda r: (r.get("resourceType") != "Patient", str(r.get("resourceType")), str(r.get("id")), canonical_json(r)))
-    return out, unseen
+    return canonical_order(out), unseen
+
+
+def _type_and_id(resource: Mapping[str, Any]) -> tuple[bool, str, str]:
+    return resource.get("resourceType") != "Patient", str(resource.get("resourceType")), str(resource.get("id"))
+
+
+def canonical_order(resources: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Resources ordered Patient first, then by type, id and content (canonical JSON, encoded only where type and id
+    are the same: resources without an id, copies whose conflict is flagged)."""
+    keys = [_type_and_id(r) for r in resources]
+    order = sorted(range(len(resources)), key=keys.__getitem__)
+    start = 0
+    while start < len(order):
+        end = start + 1
+        while end < len(order) and keys[order[end]] == keys[order[start]]:
+            end += 1
+        if end - start > 1:
+            order[start:end] = sorted(order[start:end], key=lambda i: canonical_json(resources[i]))
+        start = end
+    return [resources[i] for i in order]
