@@ -77,10 +77,13 @@ class Quantity:
         """Ordering once both are in one unit; None when the units cannot be compared."""
         if not isinstance(other, Quantity):
             return None
-        both = self._common(other, strict=True)
-        if both is None:
-            return None
-        a, b = both
+        if other.unit == self.unit:
+            a, b = self.value, other.value
+        else:
+            both = self._common(other, strict=True)
+            if both is None:
+                return None
+            a, b = both
         return (a > b) - (a < b)
 
     def cql_equal(self, other: Any) -> bool | None:
