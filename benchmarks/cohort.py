@@ -1,6 +1,6 @@
 """Measures `call0603 cohort` on synthetic populations: patients per second and peak memory (RSS of the whole
-process tree, sampled every 50 ms) for the local engine on 1 and 2 workers and Dask (LocalCluster) on 2 workers,
-and checks that local and Dask wrote identical outputs. With the package's ELM in `library/`, the same patients
+process tree, and of its largest worker process, sampled every 50 ms) for the local engine on 1 and 2 workers and
+Dask (LocalCluster) on 2 workers, and checks that local and Dask wrote identical outputs. With the package's ELM in `library/`, the same patients
 also go through cql-execution (node, tools/cql-execution.mjs, every Patient-context define of the main library)
 for the side-by-side ratio, measured on a sample (`--node-patients`, default 500: it evaluates a few patients per
 second); without the ELM, the table says why that row cannot run. The ratio is printed only when the cohort runs
@@ -53,10 +53,13 @@ PLUMBING = "call0603.cohort.plumbing"
 
 
 class PeakRss:
-    """The peak of the summed resident memory of a process and all its descendants, sampled in a thread."""
+    """The peak of the summed resident memory of a process and all its descendants, and the peak of the largest single
+    process among the descendants (a worker: local pool process, Dask worker; the process itself when it has none),
+    sampled in a thread."""
 
     def __init__(self, pid: int, every: float = 0.05) -> None:
         self.peak = 0
+        self.peak_one = 0
         self._root = psutil.Process(pid)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, args=(every,), daemon=True)
@@ -65,14 +68,15 @@ class PeakRss:
     def _sample(self, every: float) -> None:
         while not self._stop.is_set():
             try:
-                tree = [self._root, *self._root.children(recursive=True)]
-                total = 0
-                for p in tree:
+                descendants = self._root.children(recursive=True)
+                sizes = []
+                for p in [self._root, *descendants]:
                     try:
-                        total += p.memory_info().rss
+                        sizes.append(p.memory_info().rss)
                     except psutil.NoSuchProcess:
-                        pass
-                self.peak = max(self.peak, total)
+                        sizes.append(0)
+                self.peak = max(self.peak, sum(sizes))
+                self.peak_one = max(self.peak_one, max(sizes[1:]) if descendants else sizes[0])
             except psutil.NoSuchProcess:
                 return
             time.sleep(every)
@@ -99,7 +103,8 @@ def measured(command: list[str], env: dict[str, str] | None = None, stdin: Any =
     rss = PeakRss(process.pid)
     out, err = process.communicate()
     peak = rss.stop()
-    result = {"wall": time.perf_counter() - started, "cpu": _children_cpu() - cpu, "peakRss": peak, "stdout": out.decode(),
+    result = {"wall": time.perf_counter() - started, "cpu": _children_cpu() - cpu, "peakRss": peak,
+              "peakWorker": rss.peak_one, "stdout": out.decode(),
               "conditions": conditions.line()}
     if process.returncode not in (0, 1):
         result["error"] = f"exit {process.returncode}: {err.decode()[-300:]}"
@@ -225,7 +230,8 @@ def cql_execution(export: Path, folder: Path, elm: tuple[list[dict[str, Any]], l
 def _progress(row: tuple[str, int, dict[str, Any]]) -> None:
     engine, patients, r = row
     if "wall" in r and "error" not in r:
-        print(f"  {engine:<18} {patients:>7}: {r['wall']:.1f} s wall, {r['cpu']:.1f} s CPU, {r['peakRss'] / 2**20:.0f} MB; "
+        print(f"  {engine:<18} {patients:>7}: {r['wall']:.1f} s wall, {r['cpu']:.1f} s CPU, {r['peakRss'] / 2**20:.0f} MB, "
+              f"{r['peakWorker'] / 2**20:.0f} MB per worker; "
               f"{r['conditions']}", flush=True)
     else:
         print(f"  {engine:<18} {patients:>7}: {r.get('skipped') or r.get('error')}", flush=True)
@@ -296,7 +302,7 @@ def main() -> None:
             _progress(rows[-1])
     print(f"\nper-patient function: {args.evaluator}" + (" (the cohort machinery alone: no clinical rule)" if args.evaluator == PLUMBING else ""))
     print(f"{'engine':<18} {'patients':>8} {'wall s':>8} {'patients/s':>11} {'CPU s':>8} {'per CPU s':>10} "
-          f"{'CPU ms/patient':>14} {'peak RSS MB':>12} {'vs cql-execution (CPU)':>23}  conditions")
+          f"{'CPU ms/patient':>14} {'peak RSS MB':>12} {'per worker':>10} {'vs cql-execution (CPU)':>23}  conditions")
     ok = [(e, n, r) for e, n, r in rows if "wall" in r and "error" not in r]
     node_rate = {n: r["patients"] / r["cpu"] for e, n, r in ok if e == "cql-execution"}
     for engine, patients, result in rows:
@@ -307,7 +313,7 @@ def main() -> None:
         comparable = patients in node_rate and engine != "cql-execution" and args.evaluator != PLUMBING
         ratio = f"{count / result['cpu'] / node_rate[patients]:.1f}x" if comparable else "-"
         print(f"{engine:<18} {count:>8} {result['wall']:>8.1f} {count / result['wall']:>11.0f} {result['cpu']:>8.1f} "
-              f"{count / result['cpu']:>10.1f} {1000 * result['cpu'] / count:>14.2f} {result['peakRss'] / 2**20:>12.0f} "
+              f"{count / result['cpu']:>10.1f} {1000 * result['cpu'] / count:>14.2f} {result['peakRss'] / 2**20:>12.0f} {result['peakWorker'] / 2**20:>10.0f} "
               f"{ratio:>23}  {result['conditions']}")
     for note in notes:
         print(note)
