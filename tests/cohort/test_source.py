@@ -20,6 +20,7 @@ from call0603.cohort.dask_pool import IN_PROCESS
 from call0603.cohort.ndjson import input_files
 from call0603.cohort.run import run_cohort
 from call0603.cohort.source import local_path
+from call0603.evaluator.inputs import InputRefused
 
 EXTRA = (b'{"resourceType":"Observation","id":"o1","status":"final","subject":{"reference":"Patient/ghost"}}\n'
          b'{"resourceType":"Patient","gender":"female"}\n')
@@ -170,3 +171,15 @@ def test_a_url_without_fsspec_says_what_to_install(tmp_path: Path, monkeypatch: 
     monkeypatch.setitem(sys.modules, "fsspec.core", None)
     refused(["cohort", "s3://bucket/export", "--out", str(tmp_path / "out"), *PLUMBING],
             "needs fsspec", "pip install 'call0603[dask]'")
+
+
+def test_a_run_over_a_url_is_not_resumed_over_a_file_changed_in_place(memory_export: str, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    first = run_cohort(job(memory_export, out, workers=1), report=False)
+    assert run_cohort(job(memory_export, out, workers=1), report=False) == first
+    changed = EXTRA.replace(b'"female"', b'"other "')
+    assert len(changed) == len(EXTRA) and changed != EXTRA
+    with fsspec.open(f"{memory_export}/Extra.ndjson", "wb") as f:
+        f.write(changed)
+    with pytest.raises(InputRefused, match="holds a run over other inputs"):
+        run_cohort(job(memory_export, out, workers=1), report=False)
