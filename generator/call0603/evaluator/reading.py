@@ -170,12 +170,11 @@ def _quantity_problems(resource: dict[str, Any]) -> tuple[dict[str, Any], list[s
         fixed = []
         for item in ranges:
             if isinstance(item, dict):
-                item = dict(item)
                 for end in ("low", "high"):
                     bound = item.get(end)
                     if isinstance(bound, dict) and "value" in bound and not _finite_decimal(bound["value"]):
                         problems.append(f"referenceRange.{end}.value {bound['value']!r} is not a finite decimal number")
-                        item[end] = {k: v for k, v in bound.items() if k != "value"}
+                        item = {**item, end: {k: v for k, v in bound.items() if k != "value"}}
             fixed.append(item)
         if problems and out is resource:
             out = dict(out)
@@ -263,6 +262,7 @@ def prepare(resources: Iterable[dict[str, Any]], patient_id: str, url: str) -> t
     References through a Bundle's fullUrl are resolved before, when the patient is chosen (`inputs.select_patient`)."""
     out: list[dict[str, Any]] = []
     unseen: list[Problem] = []
+    own = f"Patient/{patient_id}"
     for resource in resolve_versions(resources, url):
         kind = resource.get("resourceType")
         problems: list[str] = []
@@ -281,10 +281,10 @@ def prepare(resources: Iterable[dict[str, Any]], patient_id: str, url: str) -> t
             problems += found
         if kind in SUBJECT_TYPES:
             reference = subject_reference(resource)
-            if reference_target(reference) != patient_id:
+            if reference != own and reference_target(reference) != patient_id:
                 problems.append(subject_problem(resource))
-            elif reference != f"Patient/{patient_id}":
-                resource = {**resource, "subject": {**resource.get("subject", {}), "reference": f"Patient/{patient_id}"}}
+            elif reference != own:
+                resource = {**resource, "subject": {**resource.get("subject", {}), "reference": own}}
         if kind == "Patient":
             unseen += [Problem(f"Patient/{resource.get('id')}", why) for why in problems]
         elif problems:

@@ -1,4 +1,5 @@
-"""The reading layer's canonical order: Patient first, then type, id and content, whatever order the resources came in."""
+"""The reading layer: its canonical order (Patient first, then type, id and content, whatever order the resources came
+in), and reference ranges whose bounds are not finite numbers."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from call0603.evaluator.reading import canonical_json, canonical_order
+from call0603.evaluator.reading import canonical_json, canonical_order, prepare
+
+URL = "http://example.org/data-problem"
 
 _RESOURCES = st.fixed_dictionaries(
     {"resourceType": st.sampled_from(["Patient", "Observation", "Condition"])},
@@ -39,3 +42,25 @@ def test_ties_on_type_and_id_are_broken_by_content() -> None:
     low, high = {"resourceType": "Observation", "status": "amended"}, {"resourceType": "Observation", "status": "final"}
     patient = {"resourceType": "Patient", "id": "z"}
     assert canonical_order([high, patient, low]) == [patient, low, high]
+
+
+def _observation(ranges: list) -> dict:
+    return {"resourceType": "Observation", "id": "o1", "subject": {"reference": "Patient/p1"}, "status": "final",
+            "valueQuantity": {"value": Decimal("1.5")}, "referenceRange": ranges}
+
+
+def test_a_reference_range_bound_that_is_not_a_finite_number_is_removed_and_flagged() -> None:
+    given = _observation([{"low": {"value": Decimal("1")}, "high": {"value": Decimal("Infinity"), "unit": "g/L"}},
+                          {"text": "normal"}])
+    before = canonical_json(given)
+    (read,), _ = prepare([given], "p1", URL)
+    assert read["referenceRange"] == [{"low": {"value": Decimal("1")}, "high": {"unit": "g/L"}}, {"text": "normal"}]
+    assert read["extension"] == [{"url": URL, "valueString": "referenceRange.high.value Decimal('Infinity') is not a "
+                                                            "finite decimal number"}]
+    assert canonical_json(given) == before
+
+
+def test_finite_reference_ranges_leave_the_resource_as_it_is() -> None:
+    given = _observation([{"low": {"value": Decimal("1")}, "high": {"value": 3}}])
+    (read,), problems = prepare([given], "p1", URL)
+    assert read is given and not problems
