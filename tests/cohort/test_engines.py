@@ -119,3 +119,13 @@ def test_missing_extras_are_said_not_crashed(population: Path, tmp_path: Path, m
     summary = run_cohort(job(population, tmp_path / "out"))
     assert summary["report"] == {"skipped": "lifelines not installed: pip install 'call0603[cohort]'"}
     assert not (tmp_path / "out/report.html").exists()
+
+
+def test_starts_that_match_no_patient_are_counted(export: Path, tmp_path: Path) -> None:
+    starts = tmp_path / "starts.csv"
+    starts.write_text("patient,start\np000001,2012-01-02\nPatient/ghost,2012-01-02\nnobody,2012-01-02\n")
+    summary = run_cohort(job(export, tmp_path / "out", starts=read_starts(starts), workers=1), report=False)
+    assert summary["patients"]["startsWithoutPatient"] == 1
+    assert summary["patients"]["startsWithoutPatientIds"] == ["nobody"]
+    without = run_cohort(job(export, tmp_path / "plain", workers=1), report=False)
+    assert without["patients"]["startsWithoutPatient"] == 0 and without["patients"]["refusedReasons"]

@@ -67,7 +67,7 @@ def _patients_summary(out: Path, merged: Merged, starts_ids: set[str]) -> dict[s
     """Counts of assessed and refused patients, refusal reasons, and starts that matched no patient."""
     unmatched = set(starts_ids)
     reasons: Counter = Counter()
-    for name in (ASSESSMENTS, REFUSALS):
+    for name in (ASSESSMENTS, REFUSALS) if unmatched else (REFUSALS,):
         with (out / name).open("rb") as f:
             for line in f:
                 record = orjson.loads(line)
