@@ -12,8 +12,10 @@ import itertools
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
+from ..datatypes.quantity import Quantity
 from ..elm.registry import EMITTERS, Compiled
 from .context import MISSING
 from .optimise import CHEAP
@@ -45,6 +47,23 @@ class Frame:
     scopes: list[Scope]
     depth: int = 0
     hoisting: bool = True
+
+
+#: Constant quantities and decimals, one object per value written alike (in every library): calls of CQL functions
+#: are remembered by the identity of their operands, so the threshold 500 '/uL' written in several places must be
+#: one object for a remembered comparison with it to be found again.
+_INTERNED: dict[tuple[Any, ...], Any] = {}
+
+
+def _interning_key(value: Any) -> tuple[Any, ...] | None:
+    """A key equal only for values that are the same in every respect, digits written included (500 and 500.0
+    differ); None for values that are not interned."""
+    kind = type(value)
+    if kind is Quantity:
+        return (kind, str(value.value), value.unit)
+    if kind is Decimal:
+        return (kind, str(value))
+    return None
 
 
 def with_vars(ctx: Any, names: dict[str, Any], compiled: Compiled) -> Any:
@@ -80,6 +99,9 @@ class CodeEmitter:
         the generated code's globals."""
         if value is None or value is True or value is False or type(value) in _LITERAL_TYPES:
             return repr(value)
+        key = _interning_key(value)
+        if key is not None:
+            value = _INTERNED.setdefault(key, value)
         name = self._named.get(id(value))
         if name is None:
             name = self._named[id(value)] = f"_k{next(self._ids)}"
@@ -204,6 +226,10 @@ class CodeEmitter:
                 if known:
                     return self.constant(value)
             elif not reads.constant:
+                if kind == "FunctionRef" and self._folding and not reads.names and not reads.effect:
+                    known, value = self.compiler.call_value(node)
+                    if known:
+                        return self.constant(value)
                 hoisted = self._hoisted(node, reads.names, reads.effect)
                 if hoisted is not None:
                     return hoisted
