@@ -210,6 +210,10 @@ define "Pure Too": { Plus(500 '/uL', 1) }
 define "Reads Data": { Counted(500 '/uL') }
 define "Reads Parameter": { Shifted(500 '/uL') }
 define "Has Effect": { Noted(500 '/uL') }
+define function Text(q System.Quantity): ToString(q) + '!'
+define function Counting(q System.Quantity): ToString(q * Count([Observation])) + '!'
+define function Passed(q System.Quantity, n Integer): { Text(q), Counting(q), ToString(n) }
+define "Passed On": Passed(500 '/uL', Count([Observation]))
 define "Written Once": 500 '/uL'
 define "Written Again": 500 '/uL'
 define "Written Otherwise": 500.5 '/uL'
@@ -248,3 +252,15 @@ def test_equal_constants_written_alike_are_one_object() -> None:
     assert values["Decimal Once"][0] is values["Decimal Again"][0]
     assert values["Decimal Otherwise"][0] is not values["Decimal Once"][0]
     assert (str(values["Decimal Once"][0]), str(values["Decimal Otherwise"][0])) == ("2.50", "2.5")
+
+
+def test_a_call_on_a_constant_handed_down_as_an_operand_is_shared_only_when_it_reads_nothing_of_the_evaluation() -> None:
+    """Text(q) is given the constant 500 '/uL' through an operand, so it cannot be folded where it is written: its
+    value is computed once and shared by every patient; Counting(q) reads the patient's data and is computed for each."""
+    from call0603.cql import PatientData
+
+    eng = engine(library("Folding", FOLDING, fhir=False))
+    first = eng.evaluate("Folding", data=PatientData.from_resources([]), expressions=["Passed On"])["Passed On"]
+    second = eng.evaluate("Folding", data=PatientData.from_resources([OBSERVATION]), expressions=["Passed On"])["Passed On"]
+    assert first[0] == "500 '/uL'!" and second[0] is first[0]
+    assert (first[1], second[1]) == ("0 '/uL'!", "500 '/uL'!")
