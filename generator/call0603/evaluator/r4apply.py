@@ -2,7 +2,7 @@
 
 The output follows the R4 operation and the reference implementation's conventions: a CarePlan (id and
 instantiatesCanonical of the plan, status active, intent proposal) holding a contained RequestGroup of the applied
-actions, the plan's goals as contained Goals, and each request contained and referenced from
+actions (timed from their relatedAction where the related action has a time, `relatedtiming.py`), the plan's goals as contained Goals, and each request contained and referenced from
 `RequestGroup.action.resource`. Conditions are carried over; only `applicability` conditions are evaluated.
 Expressions: CQL identifiers (`text/cql-identifier`, `text/cql.identifier`, `text/cql` naming a define) in the
 action's, plan's or expression's Library, CQL expressions (`text/cql-expression`, which name that Library's defines
@@ -25,6 +25,7 @@ from .apply import ApplyError
 from .content import Content, canonical
 from .fhirvalue import PathError, fhir_type_of, set_path, to_fhir
 from .launch import CONCEPT_INPUTS, MergedData, merge_data
+from .relatedtiming import related_timings
 
 CQL_IDENTIFIERS = frozenset({"text/cql-identifier", "text/cql.identifier", "text/cql"})
 CQL_EXPRESSION = "text/cql-expression"
@@ -360,6 +361,11 @@ def request_group(plan: dict[str, Any], run: _Run) -> dict[str, Any]:
             group["encounter"] = {"reference": run.request.encounter}
         where = f"PlanDefinition/{plan.get('id')}"
         actions = [a for a in (_action(a, plan, group_id, run, where) for a in plan.get("action") or ()) if a is not None]
+        timed, problems = related_timings(actions, plan.get("action") or [])
+        for action, timing in timed:
+            action.update(timing)
+        for name, why, severity in problems:
+            run.fail(f"{where}/action[{name}]", why, severity)
         if actions:
             group["action"] = actions
         return group
