@@ -1,4 +1,5 @@
-"""`$apply` as a general engine: conditions (true, false, null), study-day timing, activities, dynamic values."""
+"""`$apply` as a general engine: conditions (true, false, null) carried into the RequestGroup, study-day timing
+(none for an untimed action), activities, dynamic values."""
 
 from __future__ import annotations
 
@@ -208,3 +209,35 @@ def test_a_service_request_orders_the_service_not_the_activity_type() -> None:
     assert service_code({"id": "x", "code": typed}) == {"coding": [{"system": "http://loinc.org", "code": "48807-2"}], "text": "Marrow"}
     with pytest.raises(ApplyError, match="only the activity type"):
         service_code({"id": "x", "code": {"coding": [{"system": CPG_ACTIVITY_TYPE, "code": "order-service"}]}})
+
+
+def test_applied_actions_carry_their_conditions_into_the_request_group() -> None:
+    give = {"kind": "applicability", "expression": cql("Give")}
+    stop = {"kind": "stop", "expression": cql("Stop")}
+    p = plan({"id": "give", "condition": [give, stop], "definitionCanonical": EXAM["url"], "relatedAction": after(0)},
+             {"id": "plain", "definitionCanonical": EXAM["url"], "relatedAction": after(0)})
+    actions = run(p, {"Give": True})["contained"][0]["action"][0]["action"]
+    assert actions[0]["condition"] == [give, stop]
+    assert "condition" not in actions[1]
+
+
+def test_an_untimed_action_gets_no_timing_and_its_request_no_date_but_a_timed_groups_children_share_its_day() -> None:
+    untimed = {"resourceType": "PlanDefinition", "id": "demo", "url": "http://example.org/PlanDefinition/demo", "action": [
+        {"id": "drug", "definitionCanonical": DRUG["url"]},
+        {"id": "exam", "definitionCanonical": EXAM["url"]},
+        {"id": "repeat", "definitionCanonical": EXAM["url"],
+         "timingTiming": {"repeat": {"boundsDuration": {"value": 3, "code": "d"}, "frequency": 1, "period": 1, "periodUnit": "d"}}},
+        {"id": "group", "relatedAction": [{"actionId": "course", "relationship": "after-start",
+                                           "offsetDuration": {"value": 2, "code": "d"}}],
+         "action": [{"id": "child", "definitionCanonical": EXAM["url"]}]},
+        {"id": "course", "title": "The course: day 0 is the start"},
+    ]}
+    careplan = run(untimed, {"Dose": Quantity(Decimal("1"), "mg")})
+    drug, exam, repeat, group, course = careplan["contained"][0]["action"]
+    assert not any(k.startswith("timing") for a in (drug, exam, course) for k in a)
+    assert repeat["timingTiming"] == untimed["action"][2]["timingTiming"]
+    assert "timing" not in contained(careplan, "request-drug")["dosageInstruction"][0]
+    assert not any(k.startswith("occurrence") for k in contained(careplan, "request-exam"))
+    assert contained(careplan, "request-repeat")["occurrenceTiming"] == untimed["action"][2]["timingTiming"]
+    assert group["timingDateTime"] == "2024-03-06" and group["action"][0]["timingDateTime"] == "2024-03-06"
+    assert contained(careplan, "request-child")["occurrenceDateTime"] == "2024-03-06"

@@ -27,7 +27,7 @@ _DAYS_PER_UNIT = {"d": 1, "wk": 7}
 _RELATIONSHIP_SIGN = {"after-start": 1, "concurrent-with-start": 0, "concurrent": 0, "before-start": -1}
 
 #: R4 RequestGroup.action elements copied from PlanDefinition.action as they are.
-_COPIED = ("prefix", "title", "description", "textEquivalent", "priority", "code", "documentation", "type",
+_COPIED = ("prefix", "title", "description", "textEquivalent", "priority", "code", "documentation", "condition", "type",
            "groupingBehavior", "selectionBehavior", "requiredBehavior", "precheckBehavior", "cardinalityBehavior")
 
 
@@ -128,8 +128,8 @@ def _offset_days(related: dict[str, Any], action_id: str) -> int:
     return sign * int(offset["value"]) * _DAYS_PER_UNIT[unit]
 
 
-def _start_of(action: dict[str, Any], inherited: _dt.date, run: _Run) -> _dt.date:
-    """An action's first day: from its relatedAction start offset, else its parent's."""
+def _start_of(action: dict[str, Any], inherited: _dt.date | None, run: _Run) -> _dt.date | None:
+    """An action's first day: from its relatedAction start offset, else its parent's (None: neither is timed)."""
     action_id = action.get("id", "?")
     related_actions = action.get("relatedAction", [])
     if not related_actions:
@@ -177,9 +177,12 @@ def plan_starts(actions: list[dict[str, Any]], start: _dt.date) -> dict[str, _dt
     return starts
 
 
-def _timing(action: dict[str, Any], start: _dt.date) -> dict[str, Any]:
-    """RequestGroup.action.timing[x]: the day itself, or the action's Timing bounded by real dates."""
+def _timing(action: dict[str, Any], start: _dt.date | None) -> dict[str, Any]:
+    """RequestGroup.action.timing[x]: the day itself, or the action's Timing bounded by real dates; an action
+    neither it nor an enclosing action times keeps its Timing as written, or has none (never the apply's day 0)."""
     timing = action.get("timingTiming")
+    if start is None:
+        return {"timingTiming": timing} if timing else {}
     if not timing:
         return {"timingDateTime": start.isoformat()}
     repeat = dict(timing.get("repeat", {}))
@@ -224,8 +227,8 @@ def _request(ad: dict[str, Any], action: dict[str, Any], request_id: str, timing
             request["medicationReference"] = ref
         else:
             raise ApplyError(f"ActivityDefinition '{ad.get('id')}': a MedicationRequest needs a product")
-        dosage = [d if "timing" in d else {**d, "timing": {"event": [on_day]} if on_day else timing["timingTiming"]}
-                  for d in ad.get("dosage", [])]
+        when = {"event": [on_day]} if on_day else timing.get("timingTiming")
+        dosage = [d if "timing" in d or when is None else {**d, "timing": when} for d in ad.get("dosage", [])]
         if dosage:
             request["dosageInstruction"] = dosage
     elif kind == "ServiceRequest":
@@ -234,7 +237,10 @@ def _request(ad: dict[str, Any], action: dict[str, Any], request_id: str, timing
         request["code"] = service_code(ad)
         if "bodySite" in ad:
             request["bodySite"] = ad["bodySite"]
-        request.update({"occurrenceDateTime": on_day} if on_day else {"occurrenceTiming": timing["timingTiming"]})
+        if on_day:
+            request["occurrenceDateTime"] = on_day
+        elif "timingTiming" in timing:
+            request["occurrenceTiming"] = timing["timingTiming"]
     else:
         if "code" in ad:
             request["category"] = [ad["code"]]
@@ -263,7 +269,7 @@ def _hoist_contained(ad: dict[str, Any], request_id: str, run: _Run) -> dict[str
     return renamed
 
 
-def _apply_action(action: dict[str, Any], inherited: _dt.date, run: _Run) -> dict[str, Any] | None:
+def _apply_action(action: dict[str, Any], inherited: _dt.date | None, run: _Run) -> dict[str, Any] | None:
     start = _start_of(action, inherited, run)
     action_id = action.get("id")
     if not _applicable(action, run):
@@ -315,7 +321,7 @@ def apply_plan(
     """The CarePlan (R4) that `$apply` of `plan` gives for `subject` with day 0 on `start`."""
     run = _Run(evaluate, activities, subject, start, starts=plan_starts(plan.get("action", []), start))
     canonical = f"{plan['url']}|{plan['version']}" if plan.get("version") else plan["url"]
-    actions = [a for a in (_apply_action(a, start, run) for a in plan.get("action", [])) if a is not None]
+    actions = [a for a in (_apply_action(a, None, run) for a in plan.get("action", [])) if a is not None]
     group: dict[str, Any] = {"resourceType": "RequestGroup", "id": "request-group", "status": "draft",
                              "intent": "proposal", "subject": {"reference": subject},
                              "instantiatesCanonical": [canonical]}
