@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Mapping
 
 from .fhirvalue import PathError, fhir_type_of, set_path, to_fhir
+from .requestgroup import ACTION_ELEMENTS, action_path, careplan, request_group
 
 #: Answers one FHIR Expression (language, expression, reference) with a CQL value.
 Evaluate = Callable[[Mapping[str, Any]], Any]
@@ -26,9 +27,6 @@ Evaluate = Callable[[Mapping[str, Any]], Any]
 _DAYS_PER_UNIT = {"d": 1, "wk": 7}
 _RELATIONSHIP_SIGN = {"after-start": 1, "concurrent-with-start": 0, "concurrent": 0, "before-start": -1}
 
-#: R4 RequestGroup.action elements copied from PlanDefinition.action as they are.
-_COPIED = ("prefix", "title", "description", "textEquivalent", "priority", "code", "documentation", "condition", "type",
-           "groupingBehavior", "selectionBehavior", "requiredBehavior", "precheckBehavior", "cardinalityBehavior")
 
 
 class ApplyError(Exception):
@@ -248,7 +246,7 @@ def _request(ad: dict[str, Any], action: dict[str, Any], request_id: str, timing
             request["occurrenceDateTime"] = on_day
     for source in (ad, action):
         for dynamic in source.get("dynamicValue", []):
-            if source is action and dynamic["path"].startswith("action."):
+            if source is action and action_path(dynamic["path"])[0]:
                 continue
             value = run.evaluate(dynamic["expression"])
             try:
@@ -274,7 +272,7 @@ def _apply_action(action: dict[str, Any], inherited: _dt.date | None, run: _Run)
     action_id = action.get("id")
     if not _applicable(action, run):
         return None
-    out: dict[str, Any] = {k: action[k] for k in _COPIED if k in action}
+    out: dict[str, Any] = {k: action[k] for k in ACTION_ELEMENTS if k in action}
     if action_id:
         out["id"] = action_id
     if action.get("relatedAction"):
@@ -293,11 +291,9 @@ def _apply_action(action: dict[str, Any], inherited: _dt.date | None, run: _Run)
         run.contained.append(_request(ad, action, request_id, out, run))
         out["resource"] = {"reference": f"#{request_id}"}
     for dynamic in action.get("dynamicValue", []):
-        path = dynamic["path"]
-        if definition and not path.startswith("action."):
+        on_action, path = action_path(dynamic["path"])
+        if definition and not on_action:
             continue
-        while path.startswith("action."):
-            path = path[len("action."):]
         try:
             set_path(out, path, to_fhir(run.evaluate(dynamic["expression"])))
         except PathError as e:
@@ -322,23 +318,7 @@ def apply_plan(
     run = _Run(evaluate, activities, subject, start, starts=plan_starts(plan.get("action", []), start))
     canonical = f"{plan['url']}|{plan['version']}" if plan.get("version") else plan["url"]
     actions = [a for a in (_apply_action(a, None, run) for a in plan.get("action", [])) if a is not None]
-    group: dict[str, Any] = {"resourceType": "RequestGroup", "id": "request-group", "status": "draft",
-                             "intent": "proposal", "subject": {"reference": subject},
-                             "instantiatesCanonical": [canonical]}
-    if actions:
-        group["action"] = actions
-    careplan: dict[str, Any] = {
-        "resourceType": "CarePlan",
-        "id": f"{plan.get('id', 'plan')}-{subject.rpartition('/')[2]}",
-        "contained": [group, *run.contained],
-        "instantiatesCanonical": [canonical],
-        "status": "draft",
-        "intent": "proposal",
-        "title": plan.get("title"),
-        "subject": {"reference": subject},
-        "period": {"start": start.isoformat()},
-        "activity": [{"reference": {"reference": "#request-group"}}],
-    }
-    if run.notes:
-        careplan["note"] = [{"text": n} for n in run.notes]
-    return {k: v for k, v in careplan.items() if v is not None}
+    group = request_group("request-group", canonical, "draft", subject, actions=actions)
+    return careplan(f"{plan.get('id', 'plan')}-{subject.rpartition('/')[2]}", canonical, "draft", subject,
+                    [group, *run.contained], title=plan.get("title"), period={"start": start.isoformat()},
+                    notes=run.notes)

@@ -26,16 +26,17 @@ from .content import Content, canonical
 from .fhirvalue import PathError, fhir_type_of, set_path, to_fhir
 from .launch import CONCEPT_INPUTS, MergedData, merge_data
 from .relatedtiming import related_timings
+from . import requestgroup as rg
+from .requestgroup import ACTION_ELEMENTS, action_path
 
 CQL_IDENTIFIERS = frozenset({"text/cql-identifier", "text/cql.identifier", "text/cql"})
 CQL_EXPRESSION = "text/cql-expression"
 FHIRPATH = "text/fhirpath"
 
-#: RequestGroup.action elements copied from PlanDefinition.action.
-_COPIED = ("id", "prefix", "title", "description", "textEquivalent", "priority", "code", "documentation", "condition",
-           "relatedAction", "timingDateTime", "timingAge", "timingPeriod", "timingDuration", "timingRange",
-           "timingTiming", "type", "groupingBehavior", "selectionBehavior", "requiredBehavior", "precheckBehavior",
-           "cardinalityBehavior")
+#: RequestGroup.action elements copied from PlanDefinition.action: the ones both applies copy, and the id, the
+#: relatedAction and the timing as written.
+_COPIED = ("id", *ACTION_ELEMENTS, "relatedAction", "timingDateTime", "timingAge", "timingPeriod", "timingDuration",
+           "timingRange", "timingTiming")
 #: Timing.repeat elements that are numbers in R4 (content sometimes writes them as strings).
 _NUMBERS = ("count", "countMax", "frequency", "frequencyMax", "duration", "durationMax", "period", "periodMax")
 
@@ -239,12 +240,9 @@ def _dynamic(run: _Run, source: dict[str, Any], target: dict[str, Any], definiti
     """Set `source`'s dynamic values on `target`: all of them, or only those whose path starts (`action_paths`) or
     does not start with `action.`; the `action.` prefixes are removed for the RequestGroup action."""
     for dynamic in source.get("dynamicValue") or ():
-        path = dynamic.get("path", "")
-        on_action = path.startswith("action.")
+        on_action, path = action_path(dynamic.get("path", ""))
         if action_paths is not None and on_action != action_paths:
             continue
-        while path.startswith("action."):
-            path = path[len("action."):]
         try:
             value = evaluate(run, dynamic.get("expression") or {}, _libraries(definition), context)
         except ExpressionFailure as failure:
@@ -353,12 +351,6 @@ def request_group(plan: dict[str, Any], run: _Run) -> dict[str, Any]:
     previous, run.plan = run.plan, plan
     try:
         group_id = run.unique(plan.get("id") or "request-group")
-        group: dict[str, Any] = {"resourceType": "RequestGroup", "id": group_id}
-        if plan.get("url"):
-            group["instantiatesCanonical"] = [canonical(plan)]
-        group.update(status="active", intent="proposal", subject={"reference": run.request.subject})
-        if run.request.encounter:
-            group["encounter"] = {"reference": run.request.encounter}
         where = f"PlanDefinition/{plan.get('id')}"
         actions = [a for a in (_action(a, plan, group_id, run, where) for a in plan.get("action") or ()) if a is not None]
         timed, problems = related_timings(actions, plan.get("action") or [])
@@ -366,9 +358,8 @@ def request_group(plan: dict[str, Any], run: _Run) -> dict[str, Any]:
             action.update(timing)
         for name, why, severity in problems:
             run.fail(f"{where}/action[{name}]", why, severity)
-        if actions:
-            group["action"] = actions
-        return group
+        return rg.request_group(group_id, canonical(plan) if plan.get("url") else None, "active", run.request.subject,
+                                encounter=run.request.encounter, actions=actions)
     finally:
         run.plan = previous
 
@@ -411,20 +402,11 @@ def apply_r4(plan: dict[str, Any], content: Content, request: ApplyRequest) -> d
     run = _start(content, request)
     group = request_group(plan, run)
     goals = _goals(plan, run)
-    careplan: dict[str, Any] = {"resourceType": "CarePlan", "id": plan.get("id") or "careplan"}
     contained = [group, *goals, *run.contained]
     if run.issues:
         contained.append({"resourceType": "OperationOutcome", "id": "apply-outcome", "issue": run.issues})
-    careplan["contained"] = contained
-    if plan.get("url"):
-        careplan["instantiatesCanonical"] = [canonical(plan)]
-    careplan.update(status="active", intent="proposal", subject={"reference": request.subject})
-    if request.encounter:
-        careplan["encounter"] = {"reference": request.encounter}
-    if goals:
-        careplan["goal"] = [{"reference": f"#{g['id']}"} for g in goals]
-    careplan["activity"] = [{"reference": {"reference": f"#{group['id']}"}}]
-    return careplan
+    return rg.careplan(plan.get("id") or "careplan", canonical(plan) if plan.get("url") else None, "active",
+                    request.subject, contained, encounter=request.encounter, goals=[g["id"] for g in goals])
 
 
 def apply_activity_r4(ad: dict[str, Any], content: Content, request: ApplyRequest) -> dict[str, Any]:
