@@ -15,17 +15,19 @@ CarePlan carries a note naming the action and the condition, so an undecided act
 from __future__ import annotations
 
 import datetime as _dt
+from decimal import Decimal
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Mapping
 
+from ..cql.datatypes.datetime import DateTime
 from .fhirvalue import PathError, fhir_type_of, set_path, to_fhir
+from .relatedtiming import EXACT_MS, Span, TimingError, intersect, related_span
 from .requestgroup import ACTION_ELEMENTS, action_path, careplan, request_group
 
 #: Answers one FHIR Expression (language, expression, reference) with a CQL value.
 Evaluate = Callable[[Mapping[str, Any]], Any]
 
 _DAYS_PER_UNIT = {"d": 1, "wk": 7}
-_RELATIONSHIP_SIGN = {"after-start": 1, "concurrent-with-start": 0, "concurrent": 0, "before-start": -1}
 
 
 
@@ -40,6 +42,8 @@ class _Run:
     subject: str
     start: _dt.date
     starts: dict[str, _dt.date] = field(default_factory=dict)
+    #: The plan's actions with an id, by id.
+    plan_actions: dict[str, dict[str, Any]] = field(default_factory=dict)
     contained: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -115,33 +119,82 @@ def _applicable(action: dict[str, Any], run: _Run) -> bool:
     return True
 
 
-def _offset_days(related: dict[str, Any], action_id: str) -> int:
-    sign = _RELATIONSHIP_SIGN.get(related.get("relationship", ""))
-    if sign is None:
-        raise ApplyError(f"action '{action_id}': relationship '{related.get('relationship')}' has no start date rule")
-    offset = related.get("offsetDuration") or {"value": 0, "code": "d"}
+def _whole_days(offset: Mapping[str, Any] | None, action_id: str) -> None:
+    """Refuse an offset that is not a whole number of days (study days have no hours)."""
+    if not offset:
+        return
     unit = offset.get("code") or offset.get("unit")
-    if unit not in _DAYS_PER_UNIT or int(offset["value"]) != offset["value"]:
-        raise ApplyError(f"action '{action_id}': offset {offset.get('value')} {unit} is not a whole number of days or weeks")
-    return sign * int(offset["value"]) * _DAYS_PER_UNIT[unit]
+    per = EXACT_MS.get(unit)
+    if per is not None and (Decimal(str(offset.get("value", 0))) * per) % EXACT_MS["d"] != 0:
+        raise ApplyError(f"action '{action_id}': offset {offset.get('value')} {unit} is not a whole number of days")
+
+
+def _day(day: _dt.date) -> DateTime:
+    return DateTime((day.year, day.month, day.day), None)
+
+
+def _related_day(action: dict[str, Any], span_of: Callable[[str], Span], action_id: str) -> _dt.date:
+    """The study day an action's relatedActions give, by R4's relationships (`relatedtiming.py`): one day, or refused."""
+    spans = []
+    for related in action["relatedAction"]:
+        for offset in (related.get("offsetDuration"), *(related.get("offsetRange") or {}).values()):
+            _whole_days(offset, action_id)
+        target = related.get("actionId")
+        try:
+            found = related_span(related, span_of(target))
+        except TimingError as error:
+            raise ApplyError(f"action '{action_id}': {error}") from None
+        if found is None:
+            raise ApplyError(f"action '{action_id}': relatedAction '{target}' ({related.get('relationship')}) has no "
+                             "end day to be timed from")
+        spans.append(found)
+    try:
+        span = intersect(spans)
+    except TimingError as error:
+        raise ApplyError(f"action '{action_id}': {error}") from None
+    if span.start is None or span.end is None or span.start.parts != span.end.parts:
+        raise ApplyError(f"action '{action_id}': its relatedAction gives a span ({span.start} to {span.end}), not one "
+                         "study day")
+    return _dt.date(*span.start.parts[:3])
+
+
+def _bounds_days(action: dict[str, Any]) -> int | None:
+    """The number of days a `timingTiming.repeat.boundsDuration` covers (None without one)."""
+    bounds = ((action.get("timingTiming") or {}).get("repeat") or {}).get("boundsDuration")
+    if bounds is None:
+        return None
+    unit = bounds.get("code") or bounds.get("unit")
+    if unit not in _DAYS_PER_UNIT:
+        raise ApplyError(f"action '{action.get('id')}': bounds of {bounds.get('value')} {unit} is not in days or weeks")
+    return int(bounds["value"]) * _DAYS_PER_UNIT[unit]
 
 
 def _start_of(action: dict[str, Any], inherited: _dt.date | None, run: _Run) -> _dt.date | None:
-    """An action's first day: from its relatedAction start offset, else its parent's (None: neither is timed)."""
-    action_id = action.get("id", "?")
-    related_actions = action.get("relatedAction", [])
-    if not related_actions:
+    """An action's first day: from its relatedActions, else its parent's (None: neither is timed)."""
+    if not action.get("relatedAction"):
         return inherited
-    related = related_actions[0]
-    anchor = run.starts.get(related["actionId"])
-    if anchor is None:
-        raise ApplyError(f"action '{action_id}': relatedAction '{related['actionId']}' is not an action of the plan")
-    return anchor + _dt.timedelta(days=_offset_days(related, action_id))
+    if action.get("id") in run.starts:
+        return run.starts[action["id"]]
+    return _related_day(action, lambda target: _span(target, run.starts, run.plan_actions), action.get("id", "?"))
+
+
+def _span(target: str, starts: Mapping[str, _dt.date], actions: Mapping[str, dict[str, Any]]) -> Span:
+    """The days of an action as a span: its first day to its last (a Timing's bounds; one day for an action with a
+    definition; no known end for a group)."""
+    if target not in starts:
+        raise ApplyError(f"relatedAction '{target}' is not an action of the plan")
+    first = starts[target]
+    action = actions[target]
+    days = _bounds_days(action)
+    if days is not None:
+        return Span(_day(first), _day(first + _dt.timedelta(days=days - 1)))
+    return Span(_day(first), _day(first) if action.get("definitionCanonical") else None)
 
 
 def plan_starts(actions: list[dict[str, Any]], start: _dt.date) -> dict[str, _dt.date]:
     """The first day of every action with an id, whatever the order of the actions their relatedAction names (a later
-    one, a nested one); a relatedAction cycle is refused, naming an action on it."""
+    one, a nested one); an action of the top level with none starts on day 0; a relatedAction cycle is refused,
+    naming an action on it."""
     parents: dict[str, tuple[dict[str, Any], str | None]] = {}
 
     def index(children: list[dict[str, Any]], parent: str | None) -> None:
@@ -150,21 +203,24 @@ def plan_starts(actions: list[dict[str, Any]], start: _dt.date) -> dict[str, _dt
                 parents[child["id"]] = (child, parent)
             index(child.get("action", []), child.get("id") or parent)
     index(actions, None)
+    by_id = {k: v[0] for k, v in parents.items()}
     starts: dict[str, _dt.date] = {}
     visiting: set[str] = set()
+
+    def span_of(action_id: str) -> Span:
+        if action_id in parents:
+            resolve(action_id)
+        return _span(action_id, starts, by_id)
 
     def resolve(action_id: str) -> _dt.date:
         if action_id in starts:
             return starts[action_id]
-        if action_id not in parents:
-            raise ApplyError(f"relatedAction '{action_id}' is not an action of the plan")
         if action_id in visiting:
             raise ApplyError(f"action '{action_id}': its relatedAction start offsets form a cycle")
         visiting.add(action_id)
         action, parent = parents[action_id]
-        related = (action.get("relatedAction") or [None])[0]
-        if related is not None:
-            found = resolve(related["actionId"]) + _dt.timedelta(days=_offset_days(related, action_id))
+        if action.get("relatedAction"):
+            found = _related_day(action, span_of, action_id)
         else:
             found = resolve(parent) if parent is not None else start
         visiting.discard(action_id)
@@ -184,12 +240,8 @@ def _timing(action: dict[str, Any], start: _dt.date | None) -> dict[str, Any]:
     if not timing:
         return {"timingDateTime": start.isoformat()}
     repeat = dict(timing.get("repeat", {}))
-    bounds = repeat.pop("boundsDuration", None)
-    if bounds is not None:
-        unit = bounds.get("code") or bounds.get("unit")
-        if unit not in _DAYS_PER_UNIT:
-            raise ApplyError(f"action '{action.get('id')}': bounds of {bounds.get('value')} {unit} is not in days or weeks")
-        days = int(bounds["value"]) * _DAYS_PER_UNIT[unit]
+    days = _bounds_days(action)
+    if repeat.pop("boundsDuration", None) is not None and days is not None:
         repeat["boundsPeriod"] = {"start": start.isoformat(), "end": (start + _dt.timedelta(days=days - 1)).isoformat()}
         timing = {**timing, "repeat": repeat}
     return {"timingTiming": timing}
@@ -315,7 +367,8 @@ def apply_plan(
     start: _dt.date,
 ) -> dict[str, Any]:
     """The CarePlan (R4) that `$apply` of `plan` gives for `subject` with day 0 on `start`."""
-    run = _Run(evaluate, activities, subject, start, starts=plan_starts(plan.get("action", []), start))
+    run = _Run(evaluate, activities, subject, start, starts=plan_starts(plan.get("action", []), start),
+               plan_actions={a["id"]: a for a in walk_actions(plan.get("action", [])) if a.get("id")})
     canonical = f"{plan['url']}|{plan['version']}" if plan.get("version") else plan["url"]
     actions = [a for a in (_apply_action(a, None, run) for a in plan.get("action", [])) if a is not None]
     group = request_group("request-group", canonical, "draft", subject, actions=actions)

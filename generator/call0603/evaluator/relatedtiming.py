@@ -32,7 +32,7 @@ RELATIONSHIPS: dict[str, tuple[str | None, int]] = {
     "after-start": ("start", 1), "after": ("end", 1), "after-end": ("end", 1),
 }
 #: UCUM units of time that are exact durations, in milliseconds.
-_EXACT_MS = {"ms": 1, "s": 1_000, "min": 60_000, "h": 3_600_000, "d": 86_400_000, "wk": 604_800_000,
+EXACT_MS = {"ms": 1, "s": 1_000, "min": 60_000, "h": 3_600_000, "d": 86_400_000, "wk": 604_800_000,
              "a_j": 31_557_600_000, "mo_j": 2_629_800_000, "a_g": 31_556_952_000, "mo_g": 2_629_746_000}
 #: UCUM `mo` and `a` as calendar units (CQL's reading).
 _CALENDAR = {"mo": MONTH, "a": YEAR}
@@ -90,9 +90,9 @@ def shift(anchor: DateTime, duration: Mapping[str, Any], direction: int) -> Date
         if value != value.to_integral_value():
             raise TimingError(f"offset {value} {unit}: calendar months and years are whole")
         return anchor.add(direction * int(value), _CALENDAR[unit])
-    if unit not in _EXACT_MS:
+    if unit not in EXACT_MS:
         raise TimingError(f"offset unit '{unit}' is not a UCUM unit of time")
-    ms = value * _EXACT_MS[unit]
+    ms = value * EXACT_MS[unit]
     if ms != ms.to_integral_value():
         raise TimingError(f"offset {value} {unit} is finer than a millisecond")
     whole = int(ms)
@@ -140,6 +140,8 @@ def _after(a: DateTime, b: DateTime) -> bool:
 
 def intersect(spans: list[Span]) -> Span:
     """Where all the spans hold."""
+    if len(spans) == 1:
+        return spans[0]
     starts = [s.start for s in spans if s.start is not None]
     ends = [s.end for s in spans if s.end is not None]
     start = starts[0] if starts else None
