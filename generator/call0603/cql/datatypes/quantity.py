@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from decimal import Decimal
 from typing import Any
 
@@ -61,26 +62,26 @@ class Quantity:
         """Both values in one unit, converting from the larger unit to the smaller so the factor is exact."""
         if other.unit == self.unit:
             return self.value, other.value
-        mine, theirs = _calendar_months(self.unit), _calendar_months(other.unit)
-        if mine is not None or theirs is not None:
+        route = _route(self.unit, other.unit)
+        if route is _CALENDAR:
             value = self._other_value(other, strict)
             return None if value is None else (self.value, value)
-        forward = ucum.conversion(other.unit, self.unit)
-        if forward is None:
+        if route is _NO_ROUTE:
             return None
-        if forward.scale >= 1:
-            return self.value, forward.apply(other.value)
-        backward = ucum.conversion(self.unit, other.unit)
-        return None if backward is None else (backward.apply(self.value), other.value)
+        forward, conversion = route
+        return (self.value, conversion.apply(other.value)) if forward else (conversion.apply(self.value), other.value)
 
     def cql_compare(self, other: Any) -> int | None:
         """Ordering once both are in one unit; None when the units cannot be compared."""
         if not isinstance(other, Quantity):
             return None
-        both = self._common(other, strict=True)
-        if both is None:
-            return None
-        a, b = both
+        if other.unit == self.unit:
+            a, b = self.value, other.value
+        else:
+            both = self._common(other, strict=True)
+            if both is None:
+                return None
+            a, b = both
         return (a > b) - (a < b)
 
     def cql_equal(self, other: Any) -> bool | None:
@@ -106,6 +107,26 @@ class Quantity:
             return None
         kept = clamp_decimal(value)
         return None if kept is None else Quantity(kept, self.unit)
+
+
+_CALENDAR: Any = "calendar"
+_NO_ROUTE: Any = "none"
+
+
+@lru_cache(maxsize=4096)
+def _route(mine: str, theirs: str) -> Any:
+    """How a quantity in `mine` meets one in `theirs`: through calendar months, not at all, or (True, conversion of
+    theirs to mine) when that factor is at least 1, else (False, conversion of mine to theirs): always from the
+    larger unit to the smaller, so the factor is exact."""
+    if _calendar_months(mine) is not None or _calendar_months(theirs) is not None:
+        return _CALENDAR
+    forward = ucum.conversion(theirs, mine)
+    if forward is None:
+        return _NO_ROUTE
+    if forward.scale >= 1:
+        return (True, forward)
+    backward = ucum.conversion(mine, theirs)
+    return _NO_ROUTE if backward is None else (False, backward)
 
 
 def _in_days(quantity: Quantity) -> Decimal | None:

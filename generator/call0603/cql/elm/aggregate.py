@@ -13,7 +13,7 @@ from ..datatypes.quantity import Quantity
 from ..runtime.errors import CqlRuntimeError
 from ..runtime.types import is_system, result_type
 from .comparison import compare, equal
-from .registry import Compiled, Compiler, compiles
+from .registry import Compiled, Compiler, Emitter, compiles, emits
 
 
 def _present(values: list[Any] | None) -> list[Any]:
@@ -154,10 +154,14 @@ def _build(node: dict[str, Any], compiler: Compiler) -> tuple[Compiled, str]:
 _NUMERIC = ("Integer", "Long", "Decimal")
 
 
-@compiles("Count")
-def _count(node: dict[str, Any], compiler: Compiler) -> Compiled:
-    source = compiler.compile(node["source"])
-    return lambda ctx: len(_present(source(ctx)))
+def count(values: list[Any] | None) -> int:
+    """CQL Count: the non-null elements of a list (0 for a null list)."""
+    return len(_present(values))
+
+
+@emits("Count")
+def _count(node: dict[str, Any], em: Emitter) -> str:
+    return f"{em.constant(count)}({em.expr(node['source'])})"
 
 
 @compiles("Sum", "Product")

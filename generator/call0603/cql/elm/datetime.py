@@ -10,7 +10,7 @@ from ..datatypes import datetime as dt
 from ..datatypes.uncertainty import Uncertainty
 from ..runtime.errors import CqlRuntimeError
 from .operands import operands, unary
-from .registry import Compiled, Compiler, compiles, emits
+from .registry import Compiled, Compiler, Emitter, compiles, emits
 
 _DATE_FIELDS = ("year", "month", "day")
 _TIME_FIELDS = ("hour", "minute", "second", "millisecond")
@@ -36,15 +36,18 @@ def _known(values: list[Any]) -> tuple[int, ...] | None:
     return tuple(parts) if parts else None
 
 
-@compiles("Date")
-def _date(node: dict[str, Any], compiler: Compiler) -> Compiled:
-    parts = _components(node, compiler, _DATE_FIELDS)
+def make_date(*values: Any) -> dt.Date | None:
+    """A Date from its components (year first; null from the first null component on)."""
+    known = _known(list(values))
+    return None if known is None else dt.Date.checked(*known)
 
-    def run(ctx: Any) -> dt.Date | None:
-        known = _known([p(ctx) for p in parts])
-        return None if known is None else dt.Date.checked(*known)
 
-    return run
+@emits("Date")
+def _date(node: dict[str, Any], em: Emitter) -> str:
+    present = [name for name in _DATE_FIELDS if node.get(name) is not None]
+    if present != list(_DATE_FIELDS[: len(present)]):
+        raise em.compiler.error(node, "a date/time component is given below a missing one")
+    return f"{em.constant(make_date)}({', '.join(em.expr(node[name]) for name in present)})"
 
 
 @compiles("DateTime")
@@ -108,18 +111,14 @@ emits("TimeFrom")(unary(time_from))
 emits("TimezoneOffsetFrom")(unary(timezone_offset_from))
 
 
-@compiles("DateTimeComponentFrom")
-def _component_from(node: dict[str, Any], compiler: Compiler) -> Compiled:
-    (operand,) = operands(node, compiler)
+@emits("DateTimeComponentFrom")
+def _component_from(node: dict[str, Any], em: Emitter) -> str:
     field = dt.precision_index(node["precision"])
     if field is None or field == dt.WEEK:
-        raise compiler.error(node, f"no component {node.get('precision')!r}")
-
-    def run(ctx: Any) -> Any:
-        value = operand(ctx)
-        return None if value is None else value.component(field)
-
-    return run
+        raise em.compiler.error(node, f"no component {node.get('precision')!r}")
+    raw = node["operand"]
+    value = em.temp()
+    return f"(None if ({value} := {em.expr(raw if isinstance(raw, dict) else raw[0])}) is None else {value}.component({field!r}))"
 
 
 def _uncertain(result: int | tuple[int, int]) -> int | Uncertainty:

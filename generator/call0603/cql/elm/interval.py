@@ -607,7 +607,6 @@ def _point_kind(node: dict[str, Any]) -> str | None:
     return None
 
 
-@compiles("Interval")
 def _interval(node: dict[str, Any], compiler: Compiler) -> Compiled:
     low = compiler.compile(node["low"]) if node.get("low") is not None else (lambda ctx: None)
     high = compiler.compile(node["high"]) if node.get("high") is not None else (lambda ctx: None)
@@ -618,12 +617,26 @@ def _interval(node: dict[str, Any], compiler: Compiler) -> Compiled:
     kind = _point_kind(node)
 
     def run(ctx: Any) -> Interval:
-        lo, hi = low(ctx), high(ctx)
         low_closed = low_closed_fixed if low_closed_expr is None else bool(low_closed_expr(ctx))
         high_closed = high_closed_fixed if high_closed_expr is None else bool(high_closed_expr(ctx))
-        interval = Interval(lo, hi, low_closed, high_closed, kind)
-        if lo is not None and hi is not None and _lt(interval.end(), interval.start()) is True:
-            raise CqlRuntimeError(f"invalid interval: {interval} has its low boundary after its high boundary")
-        return interval
+        return make_interval(low(ctx), high(ctx), low_closed, high_closed, kind)
 
     return run
+
+
+def make_interval(lo: Any, hi: Any, low_closed: bool, high_closed: bool, kind: str | None) -> Interval:
+    """An interval selector's value; an error when its low boundary is after its high one."""
+    interval = Interval(lo, hi, low_closed, high_closed, kind)
+    if lo is not None and hi is not None and _lt(interval.end(), interval.start()) is True:
+        raise CqlRuntimeError(f"invalid interval: {interval} has its low boundary after its high boundary")
+    return interval
+
+
+@emits("Interval")
+def _emit_interval(node: dict[str, Any], em: Emitter) -> str:
+    """An interval whose closedness is fixed, built by generated code; others by the closure above."""
+    if node.get("lowClosedExpression") or node.get("highClosedExpression"):
+        return em.closure(_interval(node, em.compiler), node)  # type: ignore[attr-defined]
+    bounds = [em.expr(node[key]) if node.get(key) is not None else "None" for key in ("low", "high")]
+    closed = [repr(bool(node.get(key, True))) for key in ("lowClosed", "highClosed")]
+    return f"{em.constant(make_interval)}({', '.join([*bounds, *closed, repr(_point_kind(node))])})"

@@ -140,7 +140,21 @@ _SYSTEM_INSTANCES = {
 }
 
 
-@compiles("Instance")
+def make_quantity(value: Any, unit: str | None) -> Quantity | None:
+    """A System.Quantity instance: null without a value, unit '1' without a unit."""
+    return None if value is None else Quantity(Decimal(value), unit or "1")
+
+
+@emits("Instance")
+def _emit_instance(node: dict[str, Any], em: Emitter) -> str:
+    """A System.Quantity built by generated code; every other class by the closure below."""
+    elements = {e["name"]: e["value"] for e in node.get("element") or ()}
+    if named(node["classType"]) == ("named", "System", "Quantity") and set(elements) <= {"value", "unit"}:
+        arguments = [em.expr(elements[n]) if n in elements else "None" for n in ("value", "unit")]
+        return f"{em.constant(make_quantity)}({', '.join(arguments)})"
+    return em.closure(_instance(node, em.compiler), node)  # type: ignore[attr-defined]
+
+
 def _instance(node: dict[str, Any], compiler: Compiler) -> Compiled:
     class_type = named(node["classType"])
     elements = [(e["name"], compiler.compile(e["value"])) for e in node.get("element") or ()]
@@ -171,9 +185,7 @@ def _instance(node: dict[str, Any], compiler: Compiler) -> Compiled:
             def build_value(ctx: Any) -> Any:
                 values = {n: v(ctx) for n, v in elements}
                 if name == "Quantity":
-                    if values.get("value") is None:
-                        return None
-                    return cls(Decimal(values["value"]), values.get("unit") or "1")
+                    return make_quantity(values.get("value"), values.get("unit"))
                 return cls(values.get("numerator"), values.get("denominator"))
             return build_value
         raise compiler.error(node, f"Instance of System.{name} is not supported")

@@ -36,7 +36,14 @@ def _declared(table: str, what: str) -> Callable[[dict[str, Any], Emitter], str]
     return emit
 
 
-emits("ExpressionRef")(_evaluated("expressions", "expression"))
+@emits("ExpressionRef")
+def _expression_ref(node: dict[str, Any], em: Emitter) -> str:
+    """A define's value: read from the evaluation's cache in the generated code, computed on first use."""
+    definition = _lookup("expressions", node, em.compiler, "expression")
+    key, value = em.constant(definition), em.temp()  # type: ignore[attr-defined]
+    return f"({value} if ({value} := ctx.cache.get({key}, _M)) is not _M else {key}.evaluate(ctx))"
+
+
 emits("ParameterRef")(_evaluated("parameters", "parameter"))
 emits("CodeSystemRef")(_declared("codesystems", "code system"))
 emits("CodeRef")(_declared("codes", "code"))

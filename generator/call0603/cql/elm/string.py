@@ -126,13 +126,10 @@ def _concatenate(node: dict[str, Any], em: Emitter) -> str:
     return f"{em.constant(concatenate)}({', '.join(em.expr(p) for p in parts)})"
 
 
-@compiles("Combine")
-def _combine(node: dict[str, Any], compiler: Compiler) -> Compiled:
-    source = compiler.compile(node["source"])
-    separator = compiler.compile(node["separator"]) if node.get("separator") else None
-    if separator is None:
-        return lambda ctx: combine(source(ctx))
-    return lambda ctx: combine(source(ctx), separator(ctx))
+@emits("Combine")
+def _combine(node: dict[str, Any], em: Emitter) -> str:
+    arguments = [em.expr(node["source"]), *([em.expr(node["separator"])] if node.get("separator") else [])]
+    return f"{em.constant(combine)}({', '.join(arguments)})"
 
 
 @compiles("Split")

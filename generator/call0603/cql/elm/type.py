@@ -14,12 +14,12 @@ from ..datatypes.long import Long, long_in_range
 from ..datatypes.quantity import Quantity, Ratio
 from ..fhir.helpers import load_unit_tables, valid_unit
 from ..fhir.model import MODEL
-from ..fhir.properties import choice_getter
+from ..fhir.properties import choice_getter, choice_keys
 from ..runtime.errors import CqlRuntimeError
 from ..runtime.types import Type, from_specifier, named, type_name
 from .registry import Compiled, Compiler, Emitter, compiles, emits
 from .literal import emit_literal, signed_integer_literal
-from .structured import property_source
+from .structured import property_source, read_key
 
 # --- run-time type tests -------------------------------------------------------------------------------
 
@@ -151,10 +151,12 @@ def _choice_read(node: dict[str, Any], em: Emitter, target: Type) -> str | None:
         path = operand["name"]
     else:
         return None
-    getter = choice_getter(source_type, path, target[2])
-    if getter is None:
+    keys = choice_keys(source_type, path, target[2])
+    if keys is None:
         return None
-    return f"{em.constant(getter)}({source}, ctx)"
+    if len(keys) == 1:
+        return read_key(source, keys[0], em)
+    return f"{em.constant(choice_getter(source_type, path, target[2]))}({source}, ctx)"
 
 
 def _failed_cast(target: Type) -> Callable[[Any], Any]:

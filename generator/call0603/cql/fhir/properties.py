@@ -109,12 +109,17 @@ def json_keys(source_type: Type, path: str) -> tuple[str, ...] | None:
     return (path,) if spec is not None else None
 
 
-def choice_getter(source_type: Type, path: str, wanted: str) -> Getter | None:
-    """For `X.path as FHIR.wanted` on a choice element: read only the keys of the wanted type (and subtypes)."""
+def choice_keys(source_type: Type, path: str, wanted: str) -> tuple[str, ...] | None:
+    """For `X.path as FHIR.wanted` on a choice element: the JSON keys of the wanted type (and subtypes) only."""
     if source_type is None or source_type[0] != "named" or source_type[1] != "FHIR":
         return None
     spec = MODEL.element(source_type[2], path)
     if not (isinstance(spec, tuple) and spec[0] == "choice"):
         return None
-    keys = tuple(choice_key(path, t) for t in spec[1] if MODEL.is_subtype(t, wanted))
-    return _keys_getter(keys)
+    return tuple(choice_key(path, t) for t in spec[1] if MODEL.is_subtype(t, wanted))
+
+
+def choice_getter(source_type: Type, path: str, wanted: str) -> Getter | None:
+    """A getter for `X.path as FHIR.wanted` on a choice element (see choice_keys)."""
+    keys = choice_keys(source_type, path, wanted)
+    return None if keys is None else _keys_getter(keys)
