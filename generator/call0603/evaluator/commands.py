@@ -120,16 +120,16 @@ def apply_command(
         from .outpath import check_output_file
 
         _run(lambda: check_output_file(out, [input] if input is not None else []), source)
+    concepts = dict(zip((n for n, _ in CONCEPT_INPUTS),
+                        (user_type, user_language, user_task_context, setting, setting_context)))
     if plan is not None:
         if input is None:
             raise typer.BadParameter("--plan needs INPUT")
         context = {"encounter": encounter, "practitioner": practitioner, "organization": organization}
-        concepts = dict(zip((n for n, _ in CONCEPT_INPUTS),
-                            (user_type, user_language, user_task_context, setting, setting_context)))
         inputs = _LaunchInputs(context, {k: v for k, v in concepts.items() if v is not None}, parameters, data)
         _write(_run(lambda: _apply_content(input, plan, package, subject, as_of, inputs), input), out, source)
         return
-    if data is not None or any(v is not None for v in (user_type, user_language, user_task_context, setting, setting_context)):
+    if data is not None or any(v is not None for v in concepts.values()):
         raise typer.BadParameter("--data and the user and setting options go with --plan")
 
     if len(package) > 1:

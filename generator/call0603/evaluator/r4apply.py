@@ -2,8 +2,9 @@
 
 The output follows the R4 operation and the reference implementation's conventions: a CarePlan (id and
 instantiatesCanonical of the plan, status active, intent proposal) holding a contained RequestGroup of the applied
-actions (timed from their relatedAction where the related action has a time, `relatedtiming.py`), the plan's goals as contained Goals, and each request contained and referenced from
-`RequestGroup.action.resource`. Conditions are carried over; only `applicability` conditions are evaluated.
+actions (timed from their relatedAction where the related action has a time, `relatedtiming.py`), the plan's
+goals as contained Goals, and each request contained and referenced from `RequestGroup.action.resource`.
+Conditions are carried over; only `applicability` conditions are evaluated.
 Expressions: CQL identifiers (`text/cql-identifier`, `text/cql.identifier`, `text/cql` naming a define) in the
 action's, plan's or expression's Library, CQL expressions (`text/cql-expression`, which name that Library's defines
 qualified by its name), and FHIRPath with `%subject`, `%context` (the definition being applied),

@@ -195,9 +195,10 @@ class _Resolver:
             target_id = related.get("actionId")
             target = self.by_id.get(target_id)
             if target is None:
-                self.problems.append((name, f"relatedAction '{target_id}' is not applied: no timing from it", "information")
-                                     if target_id in self.planned else
-                                     (name, f"relatedAction '{target_id}' is not an action of the plan", "error"))
+                self.problems.append(
+                    (name, f"relatedAction '{target_id}' is not applied: no timing from it", "information")
+                    if target_id in self.planned else
+                    (name, f"relatedAction '{target_id}' is not an action of the plan", "error"))
                 continue
             anchor = self.span(target)
             found = related_span(related, anchor) if anchor is not None else None
