@@ -239,3 +239,19 @@ def test_the_command_takes_the_user_setting_and_data_inputs_and_refuses_bad_ones
         assert refused.exit_code == 2 and refused.stdout == "", (bad, refused.output)
     alone = CliRunner().invoke(app, ["apply", patient, "--setting", "s|c"])
     assert alone.exit_code == 2 and "--plan" in alone.output
+
+
+def test_the_subjects_data_takes_inputs_resources_of_no_patient_but_not_another_patients(tmp_path) -> None:
+    import json
+
+    from call0603.evaluator.launch import subject_data
+
+    other = {"resourceType": "Patient", "id": "q"}
+    doctor = {"resourceType": "Practitioner", "id": "dr"}
+    entries = [PATIENT, other, doctor, _observation("mine", "p"), _observation("theirs", "q")]
+    (tmp_path / "in.json").write_text(json.dumps({"resourceType": "Bundle", "type": "collection",
+                                                   "entry": [{"resource": r} for r in entries]}))
+    patient, resources = subject_data(tmp_path / "in.json", "p")
+    assert patient.subject == "Patient/p"
+    assert sorted(f"{r['resourceType']}/{r['id']}" for r in resources) == [
+        "Observation/mine", "Patient/p", "Practitioner/dr"]

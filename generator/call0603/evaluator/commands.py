@@ -173,8 +173,8 @@ def _apply_content(input: Path, plan: str, package: list[Path], subject: str | N
     from ..cql.datatypes.datetime import DateTime
     from .assess import request_time
     from .content import Content, ContentError, read_resources
-    from .inputs import InputRefused, load_patient
-    from .launch import LaunchError, bundle_resources, codeable_concept
+    from .inputs import InputRefused
+    from .launch import LaunchError, bundle_resources, codeable_concept, subject_data
     from .parameters import ParameterError, cql_parameters
     from .r4apply import ApplyRequest, apply_activity_r4, apply_r4
 
@@ -190,7 +190,7 @@ def _apply_content(input: Path, plan: str, package: list[Path], subject: str | N
     definition = definition or content.resolve(plan)
     if definition is None:
         raise PackageError(f"{plan}: no PlanDefinition or ActivityDefinition of that canonical in the content")
-    patient = load_patient(input, subject)
+    patient, resources = subject_data(input, subject)
     now: DateTime = request_time(when)
     given: dict[str, Any] = {}
     if inputs.parameters is not None:
@@ -211,7 +211,7 @@ def _apply_content(input: Path, plan: str, package: list[Path], subject: str | N
             additional = bundle_resources(orjson.loads(inputs.data.read_bytes()))
         except (OSError, orjson.JSONDecodeError, LaunchError) as problem:
             raise InputRefused(inputs.data, str(problem)) from None
-    request = ApplyRequest(patient.subject, patient.resources, now, parameters=given, concepts=concepts,
+    request = ApplyRequest(patient.subject, resources, now, parameters=given, concepts=concepts,
                            additional=additional, **inputs.context)
     if definition["resourceType"] == "ActivityDefinition":
         return apply_activity_r4(definition, content, request)

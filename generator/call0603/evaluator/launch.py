@@ -1,15 +1,18 @@
-"""The `$apply` inputs beside the plan and the subject: the user and setting CodeableConcepts (`userType`,
-`userLanguage`, `userTaskContext`, `setting`, `settingContext`) read from the command line, and the `data` Bundle
-merged with the subject's data (its resources first, as CPG's `data` parameter says; another patient's left out)."""
+"""The `$apply` inputs beside the plan: the subject's data with the resources of INPUT that belong to no patient
+(the Practitioner, Organization, Medication an expression may name), the user and setting CodeableConcepts
+(`userType`, `userLanguage`, `userTaskContext`, `setting`, `settingContext`) read from the command line, and the
+`data` Bundle merged with the subject's data (its resources first, as CPG's `data` parameter says; another
+patient's left out)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 import orjson
 
-from .inputs import patient_of
+from .inputs import PatientInput, patient_of, read_resources, select_patient
 
 #: The operation's CodeableConcept inputs: (R4 parameter name, command-line option).
 CONCEPT_INPUTS = (("userType", "--user-type"), ("userLanguage", "--user-language"),
@@ -19,6 +22,16 @@ CONCEPT_INPUTS = (("userType", "--user-type"), ("userLanguage", "--user-language
 
 class LaunchError(ValueError):
     """An input that cannot be used (names it and why)."""
+
+
+def subject_data(path: Path, subject: str | None) -> tuple[PatientInput, tuple[dict[str, Any], ...]]:
+    """INPUT's patient, and its resources with those of INPUT that belong to no patient (refusals as `load_patient`)."""
+    resources, aliases = read_resources(path)
+    patient = select_patient(resources, subject, path, aliases)
+    kept = {id(r) for r in patient.resources}
+    shared = [r for r in resources if id(r) not in kept and r.get("resourceType") != "Patient"
+              and patient_of(r, aliases) is None]
+    return patient, (*patient.resources, *shared)
 
 
 def codeable_concept(text: str) -> dict[str, Any]:
