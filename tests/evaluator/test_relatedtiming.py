@@ -140,9 +140,12 @@ def test_an_offset_on_a_concurrent_relationship_or_an_unknown_relationship_is_an
 
 def test_an_action_with_its_own_timing_or_an_untimed_target_keeps_what_it_has() -> None:
     own = {"id": "own", "timingDateTime": "2024-01-01", "relatedAction": [{"actionId": "surgery", "relationship": "after"}]}
+    daily = {"id": "daily", "timingTiming": {"repeat": {"boundsPeriod": {"start": "2024-03-02"}}},
+             "relatedAction": [{"actionId": "surgery", "relationship": "after"}]}
     untimed = {"id": "untimed"}
     follows = {"id": "follows", "relatedAction": [{"actionId": "untimed", "relationship": "after"}]}
-    timed, problems = related_timings([SURGERY, own, untimed, follows], [SURGERY, own, untimed, follows])
+    actions = [SURGERY, own, daily, untimed, follows]
+    timed, problems = related_timings(actions, actions)
     assert timed == [] and problems == []
 
 
@@ -161,3 +164,19 @@ def test_the_general_apply_times_request_group_actions_and_reports_what_it_canno
     (outcome,) = [r for r in careplan["contained"] if r["resourceType"] == "OperationOutcome"]
     assert [i["diagnostics"] for i in outcome["issue"]] == [
         "PlanDefinition/timed/action[bad]: offset unit 'fortnight' is not a UCUM unit of time"]
+
+
+def test_a_timing_with_dated_events_or_bounds_anchors_from_its_first_to_its_last_day() -> None:
+    doses = {"id": "doses", "timingTiming": {"event": ["2024-03-08T09:00:00Z", "2024-03-01T09:00:00Z",
+                                                       "2024-03-04T09:00:00Z"]}}
+    course = {"id": "course", "timingTiming": {"repeat": {"boundsPeriod": {"start": "2024-04-01", "end": "2024-04-28"},
+                                                          "frequency": 1, "period": 1, "periodUnit": "d"}}}
+    after_doses = {"id": "a", "relatedAction": [{"actionId": "doses", "relationship": "after-end",
+                                                 "offsetDuration": _minutes(1, "d")}]}
+    before_doses = {"id": "b", "relatedAction": [{"actionId": "doses", "relationship": "before-start",
+                                                  "offsetDuration": _minutes(1, "h")}]}
+    review = {"id": "c", "relatedAction": [{"actionId": "course", "relationship": "after-end",
+                                            "offsetDuration": _minutes(1, "wk")}]}
+    assert _timed(after_doses, doses) == {"timingDateTime": "2024-03-09T09:00:00+00:00"}
+    assert _timed(before_doses, doses) == {"timingDateTime": "2024-03-01T08:00:00+00:00"}
+    assert _timed(review, course) == {"timingDateTime": "2024-05-05"}

@@ -26,7 +26,7 @@ from .apply import ApplyError
 from .content import Content, canonical
 from .fhirvalue import PathError, fhir_type_of, set_path, to_fhir
 from .launch import CONCEPT_INPUTS, MergedData, merge_data
-from .relatedtiming import related_timings
+from .relatedtiming import TIMINGS, related_timings
 from . import requestgroup as rg
 from .requestgroup import ACTION_ELEMENTS, action_path
 
@@ -36,8 +36,7 @@ FHIRPATH = "text/fhirpath"
 
 #: RequestGroup.action elements copied from PlanDefinition.action: the ones both applies copy, and the id, the
 #: relatedAction and the timing as written.
-_COPIED = ("id", *ACTION_ELEMENTS, "relatedAction", "timingDateTime", "timingAge", "timingPeriod", "timingDuration",
-           "timingRange", "timingTiming")
+_COPIED = ("id", *ACTION_ELEMENTS, "relatedAction", *TIMINGS)
 #: Timing.repeat elements that are numbers in R4 (content sometimes writes them as strings).
 _NUMBERS = ("count", "countMax", "frequency", "frequencyMax", "duration", "durationMax", "period", "periodMax")
 

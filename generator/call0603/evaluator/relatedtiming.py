@@ -5,9 +5,9 @@ action's start (its start for `before`) or end; `after-start`, `after`, `after-e
 for `after`); `concurrent-with-start`, `concurrent-with-end` at its start or end, `concurrent` over its whole timing.
 The offset says by how much: a Duration gives one instant (`timingDateTime`), a Range the span between its two ends
 (`timingPeriod`), no offset the open span before or after the anchor (a Period with one end). An action with more
-than one relatedAction is performed where all of them hold (the spans intersected). Only a related action with an
-instant or a Period (`timingDateTime`, `timingPeriod`, its own or found this way) anchors one; otherwise the action
-keeps its relatedAction and gets no timing.
+than one relatedAction is performed where all of them hold (the spans intersected). Only a related action with a
+dated time anchors one: `timingDateTime`, `timingPeriod`, a `timingTiming`'s dated events (first to last) or its
+`boundsPeriod`, its own or found this way; otherwise the action keeps its relatedAction and gets no timing.
 
 Offsets take any UCUM unit of time: `ms`, `s`, `min`, `h`, `d`, `wk` and the Julian and Gregorian `a_j`, `mo_j`,
 `a_g`, `mo_g` are exact durations; `mo` and `a` are calendar months and years, as CQL's date arithmetic (and
@@ -37,7 +37,8 @@ EXACT_MS = {"ms": 1, "s": 1_000, "min": 60_000, "h": 3_600_000, "d": 86_400_000,
 #: UCUM `mo` and `a` as calendar units (CQL's reading).
 _CALENDAR = {"mo": MONTH, "a": YEAR}
 _STEPS = ((DAY, 86_400_000), (HOUR, 3_600_000), (MINUTE, 60_000), (SECOND, 1_000), (MILLISECOND, 1))
-_TIMINGS = ("timingDateTime", "timingPeriod")
+#: RequestGroup.action.timing[x]: an action with one keeps it (R4 allows one timing[x]).
+TIMINGS = ("timingDateTime", "timingAge", "timingPeriod", "timingDuration", "timingRange", "timingTiming")
 
 
 class TimingError(ValueError):
@@ -65,16 +66,40 @@ def _instant(text: Any, what: str) -> DateTime:
     return found
 
 
+def _period(period: Mapping[str, Any], what: str) -> Span:
+    return Span(*(_instant(period[k], f"{what}.{k}") if period.get(k) is not None else None for k in ("start", "end")))
+
+
 def own_span(action: Mapping[str, Any]) -> Span | None:
-    """The span of an action's own `timingDateTime` or `timingPeriod` (None when it has neither)."""
+    """The span of an action's own time: its `timingDateTime`, `timingPeriod`, or a `timingTiming`'s dated events
+    (first to last) or `boundsPeriod` (None when it has none of these)."""
     if "timingDateTime" in action:
         point = _instant(action["timingDateTime"], "timingDateTime")
         return Span(point, point)
-    period = action.get("timingPeriod")
-    if isinstance(period, dict):
-        return Span(*(_instant(period[k], f"timingPeriod.{k}") if period.get(k) is not None else None
-                      for k in ("start", "end")))
-    return None
+    if isinstance(action.get("timingPeriod"), dict):
+        return _period(action["timingPeriod"], "timingPeriod")
+    timing = action.get("timingTiming")
+    if not isinstance(timing, dict):
+        return None
+    events = [_instant(e, "timingTiming.event") for e in timing.get("event") or ()]
+    if events:
+        return Span(_earliest(events), _latest(events))
+    bounds = (timing.get("repeat") or {}).get("boundsPeriod")
+    return _period(bounds, "timingTiming.repeat.boundsPeriod") if isinstance(bounds, dict) else None
+
+
+def _earliest(points: list[DateTime]) -> DateTime:
+    found = points[0]
+    for point in points[1:]:
+        found = point if _after(found, point) else found
+    return found
+
+
+def _latest(points: list[DateTime]) -> DateTime:
+    found = points[0]
+    for point in points[1:]:
+        found = point if _after(point, found) else found
+    return found
 
 
 def shift(anchor: DateTime, duration: Mapping[str, Any], direction: int) -> DateTime:
@@ -144,12 +169,8 @@ def intersect(spans: list[Span]) -> Span:
         return spans[0]
     starts = [s.start for s in spans if s.start is not None]
     ends = [s.end for s in spans if s.end is not None]
-    start = starts[0] if starts else None
-    for candidate in starts[1:]:
-        start = candidate if _after(candidate, start) else start
-    end = ends[0] if ends else None
-    for candidate in ends[1:]:
-        end = end if _after(candidate, end) else candidate
+    start = _latest(starts) if starts else None
+    end = _earliest(ends) if ends else None
     if start is not None and end is not None and _after(start, end):
         raise TimingError(f"its relatedActions do not meet (from {start} to {end})")
     return Span(start, end)
@@ -216,7 +237,7 @@ def related_timings(actions: list[dict[str, Any]], plan_actions: list[dict[str, 
     resolver = _Resolver(by_id, planned, [], {}, set())
     timed = []
     for action in _walk(actions):
-        if not action.get("relatedAction") or any(k in action for k in _TIMINGS):
+        if not action.get("relatedAction") or any(k in action for k in TIMINGS):
             continue
         span = resolver.span(action)
         if span is not None:
