@@ -135,6 +135,9 @@ def test_expressions_of_lists_conditions_and_activity_dynamic_values() -> None:
         ({"id": "x", "relatedAction": [{"actionId": "root", "relationship": "after-start", "offsetRange": {
             "low": {"value": 1, "code": "d"}, "high": {"value": 2, "code": "d"}}}]}, "not one study day"),
         ({"id": "x", "relatedAction": after(1, "days")}, "not a UCUM unit of time"),
+        ({"id": "x", "relatedAction": [{"actionId": "root", "relationship": "after-start",
+                                        "offsetDuration": {"value": "soon", "code": "d"}}]}, "not a number"),
+        ({"id": "x", "relatedAction": ["root"]}, "not an R4 relatedAction"),
     ],
 )
 def test_a_plan_that_cannot_be_applied_says_which_action_and_why(action: dict, message: str) -> None:

@@ -180,3 +180,13 @@ def test_a_timing_with_dated_events_or_bounds_anchors_from_its_first_to_its_last
     assert _timed(after_doses, doses) == {"timingDateTime": "2024-03-09T09:00:00+00:00"}
     assert _timed(before_doses, doses) == {"timingDateTime": "2024-03-01T08:00:00+00:00"}
     assert _timed(review, course) == {"timingDateTime": "2024-05-05"}
+
+
+@pytest.mark.parametrize("related", [
+    "after", {"actionId": "surgery", "relationship": "after", "offsetRange": "1-2 h"},
+    {"actionId": "surgery", "relationship": "after", "offsetDuration": "1 h"},
+    {"actionId": "surgery", "relationship": "after", "offsetDuration": {"value": "soon", "code": "h"}},
+])
+def test_a_related_action_of_the_wrong_shape_is_an_error_not_a_traceback(related: object) -> None:
+    ((name, _, severity),) = _problems(SURGERY, {"id": "x", "relatedAction": [related]})
+    assert (name, severity) == ("x", "error")

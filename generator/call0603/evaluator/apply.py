@@ -15,7 +15,7 @@ CarePlan carries a note naming the action and the condition, so an undecided act
 from __future__ import annotations
 
 import datetime as _dt
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Mapping
 
@@ -123,9 +123,15 @@ def _whole_days(offset: Mapping[str, Any] | None, action_id: str) -> None:
     """Refuse an offset that is not a whole number of days (study days have no hours)."""
     if not offset:
         return
+    if not isinstance(offset, Mapping):
+        raise ApplyError(f"action '{action_id}': offset {offset!r} is not a Duration")
     unit = offset.get("code") or offset.get("unit")
     per = EXACT_MS.get(unit)
-    if per is not None and (Decimal(str(offset.get("value", 0))) * per) % EXACT_MS["d"] != 0:
+    try:
+        whole = per is None or (Decimal(str(offset.get("value"))) * per) % EXACT_MS["d"] == 0
+    except InvalidOperation:
+        raise ApplyError(f"action '{action_id}': offset {offset.get('value')!r} {unit} is not a number") from None
+    if not whole:
         raise ApplyError(f"action '{action_id}': offset {offset.get('value')} {unit} is not a whole number of days")
 
 
@@ -137,6 +143,8 @@ def _related_day(action: dict[str, Any], span_of: Callable[[str], Span], action_
     """The study day an action's relatedActions give, by R4's relationships (`relatedtiming.py`): one day, or refused."""
     spans = []
     for related in action["relatedAction"]:
+        if not isinstance(related, dict) or not isinstance(related.get("offsetRange") or {}, dict):
+            raise ApplyError(f"action '{action_id}': relatedAction {related!r} is not an R4 relatedAction")
         for offset in (related.get("offsetDuration"), *(related.get("offsetRange") or {}).values()):
             _whole_days(offset, action_id)
         target = related.get("actionId")

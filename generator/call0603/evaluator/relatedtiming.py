@@ -104,6 +104,8 @@ def _latest(points: list[DateTime]) -> DateTime:
 
 def shift(anchor: DateTime, duration: Mapping[str, Any], direction: int) -> DateTime:
     """`anchor` moved by a FHIR Duration (or a Range end) forwards (1) or backwards (-1)."""
+    if not isinstance(duration, Mapping):
+        raise TimingError(f"offset {duration!r} is not a Duration")
     unit = duration.get("code") or duration.get("unit")
     try:
         value = Decimal(str(duration["value"]))
@@ -127,11 +129,15 @@ def shift(anchor: DateTime, duration: Mapping[str, Any], direction: int) -> Date
 
 def related_span(related: Mapping[str, Any], target: Span) -> Span | None:
     """The span one relatedAction gives, from the related action's span (None when that span lacks the anchor)."""
+    if not isinstance(related, Mapping):
+        raise TimingError(f"relatedAction {related!r} is not a relatedAction")
     relationship = related.get("relationship")
     if relationship not in RELATIONSHIPS:
         raise TimingError(f"relationship '{relationship}' is not an R4 action-relationship-type")
     side, direction = RELATIONSHIPS[relationship]
     duration, range_ = related.get("offsetDuration"), related.get("offsetRange")
+    if range_ is not None and not isinstance(range_, Mapping):
+        raise TimingError(f"offsetRange {range_!r} is not a Range")
     if direction == 0:
         if range_ is not None or (duration is not None and str(duration.get("value")) not in ("0", "0.0")):
             raise TimingError(f"an offset has no meaning for '{relationship}'")
@@ -213,6 +219,8 @@ class _Resolver:
             return own
         spans = []
         for related in action["relatedAction"]:
+            if not isinstance(related, dict):
+                raise TimingError(f"relatedAction {related!r} is not a relatedAction")
             target_id = related.get("actionId")
             target = self.by_id.get(target_id)
             if target is None:
