@@ -38,8 +38,7 @@ PACKAGE_HELP = ("The built package to evaluate: a FHIR NPM package (.tgz), its u
 PARAMETERS_HELP = "CQL parameters for --plan, as a FHIR Parameters resource (JSON); each is set in every Library declaring it."
 DATA_HELP = ("With --plan: a Bundle of more data for the evaluation, used before INPUT's (a resource of the same "
              "Type/id replaces INPUT's; another patient's resources are not used).")
-CONCEPT_HELP = ("With --plan: the {} (R4 $apply), SYSTEM|CODE or a CodeableConcept in JSON; FHIRPath expressions read it "
-                "as the operation parameter's %name.")
+CONCEPT_HELP = "With --plan: the {} (R4 $apply), SYSTEM|CODE or a CodeableConcept in JSON; FHIRPath reads it as %{}."
 STRICT_HELP = "Refuse the input when any resource is unusable (bad unit, no value, bad date) instead of ignoring it."
 
 
@@ -107,12 +106,12 @@ def apply_command(
     organization: Optional[str] = typer.Option(None, "--organization", help="The Organization reference."),
     parameters: Optional[Path] = typer.Option(None, "--parameters", help=PARAMETERS_HELP),
     data: Optional[Path] = typer.Option(None, "--data", help=DATA_HELP),
-    user_type: Optional[str] = typer.Option(None, "--user-type", help=CONCEPT_HELP.format("type of user")),
-    user_language: Optional[str] = typer.Option(None, "--user-language", help=CONCEPT_HELP.format("user's language")),
+    user_type: Optional[str] = typer.Option(None, "--user-type", help=CONCEPT_HELP.format("type of user", "userType")),
+    user_language: Optional[str] = typer.Option(None, "--user-language", help=CONCEPT_HELP.format("user's language", "userLanguage")),
     user_task_context: Optional[str] = typer.Option(None, "--user-task-context",
-                                                    help=CONCEPT_HELP.format("task the user is performing")),
-    setting: Optional[str] = typer.Option(None, "--setting", help=CONCEPT_HELP.format("setting (inpatient, outpatient)")),
-    setting_context: Optional[str] = typer.Option(None, "--setting-context", help=CONCEPT_HELP.format("setting's detail")),
+                                                    help=CONCEPT_HELP.format("task the user is performing", "userTaskContext")),
+    setting: Optional[str] = typer.Option(None, "--setting", help=CONCEPT_HELP.format("setting (inpatient, outpatient)", "setting")),
+    setting_context: Optional[str] = typer.Option(None, "--setting-context", help=CONCEPT_HELP.format("setting's detail", "settingContext")),
 ) -> None:
     """PlanDefinition $apply for one patient: an R4 CarePlan with its RequestGroup and requests."""
     source = input or str(fhir_server)
