@@ -194,3 +194,73 @@ def test_distinct_tuples_holding_resources_keep_one_of_each() -> None:
             {"observation": other, "why": None}, {"observation": first, "why": "no unit"}, {"observation": first, "why": None}]
     assert distinct(rows) == [rows[0], rows[2], rows[3]]
     assert equal(first, first) is True and equal(first, copy) is True and equal(first, other) is False
+
+
+FOLDING = """
+using FHIR version '4.0.1'
+include FHIRHelpers version '4.0.1'
+parameter "Offset" Integer default 0
+define function Doubled(q System.Quantity): q * 2
+define function Plus(q System.Quantity, n Integer): q + System.Quantity { value: n, unit: q.unit }
+define function Counted(q System.Quantity): q * Count([Observation])
+define function Shifted(q System.Quantity): q * ("Offset" + 1)
+define function Noted(q System.Quantity): Message(q * 2, true, 'N', 'Message', 'noted')
+define "Pure": { Doubled(500 '/uL') }
+define "Pure Too": { Plus(500 '/uL', 1) }
+define "Reads Data": { Counted(500 '/uL') }
+define "Reads Parameter": { Shifted(500 '/uL') }
+define "Has Effect": { Noted(500 '/uL') }
+define function Text(q System.Quantity): ToString(q) + '!'
+define function Counting(q System.Quantity): ToString(q * Count([Observation])) + '!'
+define function Passed(q System.Quantity, n Integer): { Text(q), Counting(q), ToString(n) }
+define "Passed On": Passed(500 '/uL', Count([Observation]))
+define "Written Once": 500 '/uL'
+define "Written Again": 500 '/uL'
+define "Written Otherwise": 500.5 '/uL'
+define "Decimal Once": { 2.50 }
+define "Decimal Again": { 2.50 }
+define "Decimal Otherwise": { 2.5 }
+"""
+
+OBSERVATION = {"resourceType": "Observation", "id": "o", "status": "final", "code": {"text": "x"}}
+
+
+def test_calls_of_functions_reading_nothing_of_the_evaluation_are_computed_once() -> None:
+    """A call with constant operands (inside an expression: a define's value is cached per patient anyway) of a
+    function that reads no data, parameter or time is computed when the library is compiled, one value for every
+    patient; one that reads any of them, or logs a message, is not."""
+    from call0603.cql import PatientData
+
+    eng = engine(library("Folding", FOLDING, fhir=False))
+    first = eng.evaluate("Folding", data=PatientData.from_resources([]))
+    second = eng.evaluate("Folding", data=PatientData.from_resources([OBSERVATION, {**OBSERVATION, "id": "p"}]),
+                          parameters={"Offset": 1})
+    (pure,), (pure_too,) = first["Pure"], first["Pure Too"]
+    assert second["Pure"][0] is pure and str(pure) == "1000 '/uL'"
+    assert second["Pure Too"][0] is pure_too and str(pure_too) == "501 '/uL'"
+    assert (str(first["Reads Data"][0]), str(second["Reads Data"][0])) == ("0 '/uL'", "1000 '/uL'")
+    assert (str(first["Reads Parameter"][0]), str(second["Reads Parameter"][0])) == ("500 '/uL'", "1000 '/uL'")
+    assert first["Has Effect"][0] is not second["Has Effect"][0]
+
+
+def test_equal_constants_written_alike_are_one_object() -> None:
+    """Remembered calls find a threshold written in several places only if it is one object; 2.5 is not 2.50."""
+    values = engine(library("Folding", FOLDING, fhir=False)).evaluate("Folding", expressions=[
+        "Written Once", "Written Again", "Written Otherwise", "Decimal Once", "Decimal Again", "Decimal Otherwise"])
+    assert values["Written Once"] is values["Written Again"]
+    assert values["Written Otherwise"] is not values["Written Once"]
+    assert values["Decimal Once"][0] is values["Decimal Again"][0]
+    assert values["Decimal Otherwise"][0] is not values["Decimal Once"][0]
+    assert (str(values["Decimal Once"][0]), str(values["Decimal Otherwise"][0])) == ("2.50", "2.5")
+
+
+def test_a_call_on_a_constant_handed_down_as_an_operand_is_shared_only_when_it_reads_nothing_of_the_evaluation() -> None:
+    """Text(q) is given the constant 500 '/uL' through an operand, so it cannot be folded where it is written: its
+    value is computed once and shared by every patient; Counting(q) reads the patient's data and is computed for each."""
+    from call0603.cql import PatientData
+
+    eng = engine(library("Folding", FOLDING, fhir=False))
+    first = eng.evaluate("Folding", data=PatientData.from_resources([]), expressions=["Passed On"])["Passed On"]
+    second = eng.evaluate("Folding", data=PatientData.from_resources([OBSERVATION]), expressions=["Passed On"])["Passed On"]
+    assert first[0] == "500 '/uL'!" and second[0] is first[0]
+    assert (first[1], second[1]) == ("0 '/uL'!", "500 '/uL'!")

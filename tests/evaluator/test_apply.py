@@ -1,4 +1,5 @@
-"""`$apply` as a general engine: conditions (true, false, null), study-day timing, activities, dynamic values."""
+"""`$apply` as a general engine: conditions (true, false, null) carried into the RequestGroup, study-day timing
+(none for an untimed action), activities, dynamic values."""
 
 from __future__ import annotations
 
@@ -129,7 +130,14 @@ def test_expressions_of_lists_conditions_and_activity_dynamic_values() -> None:
         ({"id": "x", "relatedAction": [{"actionId": "nowhere", "relationship": "after-start"}]}, "is not an action of the plan"),
         ({"id": "x", "relatedAction": [{"actionId": "x", "relationship": "after-start"}]}, "form a cycle"),
         ({"id": "x", "relatedAction": after(2, "h")}, "not a whole number of days"),
-        ({"id": "x", "relatedAction": [{"actionId": "root", "relationship": "after-end"}]}, "has no start date rule"),
+        ({"id": "x", "relatedAction": [{"actionId": "root", "relationship": "after-end"}]}, "has no end day"),
+        ({"id": "x", "relatedAction": [{"actionId": "root", "relationship": "after-start"}]}, "not one study day"),
+        ({"id": "x", "relatedAction": [{"actionId": "root", "relationship": "after-start", "offsetRange": {
+            "low": {"value": 1, "code": "d"}, "high": {"value": 2, "code": "d"}}}]}, "not one study day"),
+        ({"id": "x", "relatedAction": after(1, "days")}, "not a UCUM unit of time"),
+        ({"id": "x", "relatedAction": [{"actionId": "root", "relationship": "after-start",
+                                        "offsetDuration": {"value": "soon", "code": "d"}}]}, "not a number"),
+        ({"id": "x", "relatedAction": ["root"]}, "not an R4 relatedAction"),
     ],
 )
 def test_a_plan_that_cannot_be_applied_says_which_action_and_why(action: dict, message: str) -> None:
@@ -208,3 +216,57 @@ def test_a_service_request_orders_the_service_not_the_activity_type() -> None:
     assert service_code({"id": "x", "code": typed}) == {"coding": [{"system": "http://loinc.org", "code": "48807-2"}], "text": "Marrow"}
     with pytest.raises(ApplyError, match="only the activity type"):
         service_code({"id": "x", "code": {"coding": [{"system": CPG_ACTIVITY_TYPE, "code": "order-service"}]}})
+
+
+def test_applied_actions_carry_their_conditions_into_the_request_group() -> None:
+    give = {"kind": "applicability", "expression": cql("Give")}
+    stop = {"kind": "stop", "expression": cql("Stop")}
+    p = plan({"id": "give", "condition": [give, stop], "definitionCanonical": EXAM["url"], "relatedAction": after(0)},
+             {"id": "plain", "definitionCanonical": EXAM["url"], "relatedAction": after(0)})
+    actions = run(p, {"Give": True})["contained"][0]["action"][0]["action"]
+    assert actions[0]["condition"] == [give, stop]
+    assert "condition" not in actions[1]
+
+
+def test_an_untimed_action_gets_no_timing_and_its_request_no_date_but_a_timed_groups_children_share_its_day() -> None:
+    untimed = {"resourceType": "PlanDefinition", "id": "demo", "url": "http://example.org/PlanDefinition/demo", "action": [
+        {"id": "drug", "definitionCanonical": DRUG["url"]},
+        {"id": "exam", "definitionCanonical": EXAM["url"]},
+        {"id": "repeat", "definitionCanonical": EXAM["url"],
+         "timingTiming": {"repeat": {"boundsDuration": {"value": 3, "code": "d"}, "frequency": 1, "period": 1, "periodUnit": "d"}}},
+        {"id": "group", "relatedAction": [{"actionId": "course", "relationship": "after-start",
+                                           "offsetDuration": {"value": 2, "code": "d"}}],
+         "action": [{"id": "child", "definitionCanonical": EXAM["url"]}]},
+        {"id": "course", "title": "The course: day 0 is the start"},
+    ]}
+    careplan = run(untimed, {"Dose": Quantity(Decimal("1"), "mg")})
+    drug, exam, repeat, group, course = careplan["contained"][0]["action"]
+    assert not any(k.startswith("timing") for a in (drug, exam, course) for k in a)
+    assert repeat["timingTiming"] == untimed["action"][2]["timingTiming"]
+    assert "timing" not in contained(careplan, "request-drug")["dosageInstruction"][0]
+    assert not any(k.startswith("occurrence") for k in contained(careplan, "request-exam"))
+    assert contained(careplan, "request-repeat")["occurrenceTiming"] == untimed["action"][2]["timingTiming"]
+    assert group["timingDateTime"] == "2024-03-06" and group["action"][0]["timingDateTime"] == "2024-03-06"
+    assert contained(careplan, "request-child")["occurrenceDateTime"] == "2024-03-06"
+
+
+def test_study_days_follow_every_r4_relationship_in_whole_days_of_any_ucum_unit() -> None:
+    daily = {"repeat": {"boundsDuration": {"value": 28, "code": "d"}, "frequency": 1, "period": 1, "periodUnit": "d"}}
+
+    def rel(target: str, relationship: str, value: int, unit: str = "d") -> dict:
+        return {"actionId": target, "relationship": relationship, "offsetDuration": {"value": value, "code": unit}}
+
+    p = plan({"id": "course", "definitionCanonical": EXAM["url"], "relatedAction": after(0), "timingTiming": daily},
+             {"id": "next", "definitionCanonical": EXAM["url"], "relatedAction": [rel("course", "after-end", 1)]},
+             {"id": "before-end", "definitionCanonical": EXAM["url"], "relatedAction": [rel("course", "before-end", 48, "h")]},
+             {"id": "month", "definitionCanonical": EXAM["url"], "relatedAction": [rel("course", "after-start", 1, "mo")]},
+             {"id": "both", "definitionCanonical": EXAM["url"],
+              "relatedAction": [rel("next", "before-start", 1, "wk"), rel("course", "after-start", 21)]},
+             {"id": "at-end", "definitionCanonical": EXAM["url"],
+              "relatedAction": [{"actionId": "course", "relationship": "concurrent-with-end"}]})
+    days = {a["id"]: a["timingDateTime"] for a in run(p, {})["contained"][0]["action"][0]["action"] if a["id"] != "course"}
+    assert days == {"next": "2024-04-01", "before-end": "2024-03-29", "month": "2024-04-04", "both": "2024-03-25",
+                    "at-end": "2024-03-31"}
+    clash = plan({"id": "x", "definitionCanonical": EXAM["url"], "relatedAction": [*after(1), *after(2)]})
+    with pytest.raises(ApplyError, match="do not meet"):
+        run(clash, {})

@@ -105,6 +105,7 @@ def test_the_command_applies_a_plan_of_any_content_by_canonical(tmp_path: Path) 
     careplan = json.loads(out.read_text())
     (request,) = [r for r in careplan["contained"] if r["resourceType"] == "CommunicationRequest"]
     assert request["payload"][0]["contentString"].endswith("Alice")
+    assert not any(r["resourceType"] == "OperationOutcome" for r in careplan["contained"])
     missing = CliRunner().invoke(app, ["apply", str(ROOT / "input/tests/Patient-OPA-Patient1.json"),
                                        "--plan", "http://example.org/none", "--package", str(ROOT / "input/resources")])
     assert missing.exit_code == 1

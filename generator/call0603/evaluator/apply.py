@@ -15,20 +15,20 @@ CarePlan carries a note naming the action and the condition, so an undecided act
 from __future__ import annotations
 
 import datetime as _dt
+from decimal import Decimal, InvalidOperation
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Mapping
 
+from ..cql.datatypes.datetime import DateTime
 from .fhirvalue import PathError, fhir_type_of, set_path, to_fhir
+from .relatedtiming import EXACT_MS, Span, TimingError, intersect, related_span
+from .requestgroup import ACTION_ELEMENTS, action_path, careplan, request_group
 
 #: Answers one FHIR Expression (language, expression, reference) with a CQL value.
 Evaluate = Callable[[Mapping[str, Any]], Any]
 
 _DAYS_PER_UNIT = {"d": 1, "wk": 7}
-_RELATIONSHIP_SIGN = {"after-start": 1, "concurrent-with-start": 0, "concurrent": 0, "before-start": -1}
 
-#: R4 RequestGroup.action elements copied from PlanDefinition.action as they are.
-_COPIED = ("prefix", "title", "description", "textEquivalent", "priority", "code", "documentation", "type",
-           "groupingBehavior", "selectionBehavior", "requiredBehavior", "precheckBehavior", "cardinalityBehavior")
 
 
 class ApplyError(Exception):
@@ -42,6 +42,8 @@ class _Run:
     subject: str
     start: _dt.date
     starts: dict[str, _dt.date] = field(default_factory=dict)
+    #: The plan's actions with an id, by id.
+    plan_actions: dict[str, dict[str, Any]] = field(default_factory=dict)
     contained: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -117,33 +119,90 @@ def _applicable(action: dict[str, Any], run: _Run) -> bool:
     return True
 
 
-def _offset_days(related: dict[str, Any], action_id: str) -> int:
-    sign = _RELATIONSHIP_SIGN.get(related.get("relationship", ""))
-    if sign is None:
-        raise ApplyError(f"action '{action_id}': relationship '{related.get('relationship')}' has no start date rule")
-    offset = related.get("offsetDuration") or {"value": 0, "code": "d"}
+def _whole_days(offset: Mapping[str, Any] | None, action_id: str) -> None:
+    """Refuse an offset that is not a whole number of days (study days have no hours)."""
+    if not offset:
+        return
+    if not isinstance(offset, Mapping):
+        raise ApplyError(f"action '{action_id}': offset {offset!r} is not a Duration")
     unit = offset.get("code") or offset.get("unit")
-    if unit not in _DAYS_PER_UNIT or int(offset["value"]) != offset["value"]:
-        raise ApplyError(f"action '{action_id}': offset {offset.get('value')} {unit} is not a whole number of days or weeks")
-    return sign * int(offset["value"]) * _DAYS_PER_UNIT[unit]
+    per = EXACT_MS.get(unit)
+    try:
+        whole = per is None or (Decimal(str(offset.get("value"))) * per) % EXACT_MS["d"] == 0
+    except InvalidOperation:
+        raise ApplyError(f"action '{action_id}': offset {offset.get('value')!r} {unit} is not a number") from None
+    if not whole:
+        raise ApplyError(f"action '{action_id}': offset {offset.get('value')} {unit} is not a whole number of days")
 
 
-def _start_of(action: dict[str, Any], inherited: _dt.date, run: _Run) -> _dt.date:
-    """An action's first day: from its relatedAction start offset, else its parent's."""
-    action_id = action.get("id", "?")
-    related_actions = action.get("relatedAction", [])
-    if not related_actions:
+def _day(day: _dt.date) -> DateTime:
+    return DateTime((day.year, day.month, day.day), None)
+
+
+def _related_day(action: dict[str, Any], span_of: Callable[[str], Span], action_id: str) -> _dt.date:
+    """The study day an action's relatedActions give, by R4's relationships (`relatedtiming.py`): one day, or refused."""
+    spans = []
+    for related in action["relatedAction"]:
+        if not isinstance(related, dict) or not isinstance(related.get("offsetRange") or {}, dict):
+            raise ApplyError(f"action '{action_id}': relatedAction {related!r} is not an R4 relatedAction")
+        for offset in (related.get("offsetDuration"), *(related.get("offsetRange") or {}).values()):
+            _whole_days(offset, action_id)
+        target = related.get("actionId")
+        try:
+            found = related_span(related, span_of(target))
+        except TimingError as error:
+            raise ApplyError(f"action '{action_id}': {error}") from None
+        if found is None:
+            raise ApplyError(f"action '{action_id}': relatedAction '{target}' ({related.get('relationship')}) has no "
+                             "end day to be timed from")
+        spans.append(found)
+    try:
+        span = intersect(spans)
+    except TimingError as error:
+        raise ApplyError(f"action '{action_id}': {error}") from None
+    if span.start is None or span.end is None or span.start.parts != span.end.parts:
+        raise ApplyError(f"action '{action_id}': its relatedAction gives a span ({span.start} to {span.end}), not one "
+                         "study day")
+    return _dt.date(*span.start.parts[:3])
+
+
+def _bounds_days(action: dict[str, Any]) -> int | None:
+    """The number of days a `timingTiming.repeat.boundsDuration` covers (None without one)."""
+    bounds = ((action.get("timingTiming") or {}).get("repeat") or {}).get("boundsDuration")
+    if bounds is None:
+        return None
+    unit = bounds.get("code") or bounds.get("unit")
+    if unit not in _DAYS_PER_UNIT:
+        raise ApplyError(f"action '{action.get('id')}': bounds of {bounds.get('value')} {unit} is not in days or weeks")
+    return int(bounds["value"]) * _DAYS_PER_UNIT[unit]
+
+
+def _start_of(action: dict[str, Any], inherited: _dt.date | None, run: _Run) -> _dt.date | None:
+    """An action's first day: from its relatedActions, else its parent's (None: neither is timed)."""
+    if not action.get("relatedAction"):
         return inherited
-    related = related_actions[0]
-    anchor = run.starts.get(related["actionId"])
-    if anchor is None:
-        raise ApplyError(f"action '{action_id}': relatedAction '{related['actionId']}' is not an action of the plan")
-    return anchor + _dt.timedelta(days=_offset_days(related, action_id))
+    if action.get("id") in run.starts:
+        return run.starts[action["id"]]
+    return _related_day(action, lambda target: _span(target, run.starts, run.plan_actions), action.get("id", "?"))
+
+
+def _span(target: str, starts: Mapping[str, _dt.date], actions: Mapping[str, dict[str, Any]]) -> Span:
+    """The days of an action as a span: its first day to its last (a Timing's bounds; one day for an action with a
+    definition; no known end for a group)."""
+    if target not in starts:
+        raise ApplyError(f"relatedAction '{target}' is not an action of the plan")
+    first = starts[target]
+    action = actions[target]
+    days = _bounds_days(action)
+    if days is not None:
+        return Span(_day(first), _day(first + _dt.timedelta(days=days - 1)))
+    return Span(_day(first), _day(first) if action.get("definitionCanonical") else None)
 
 
 def plan_starts(actions: list[dict[str, Any]], start: _dt.date) -> dict[str, _dt.date]:
     """The first day of every action with an id, whatever the order of the actions their relatedAction names (a later
-    one, a nested one); a relatedAction cycle is refused, naming an action on it."""
+    one, a nested one); an action of the top level with none starts on day 0; a relatedAction cycle is refused,
+    naming an action on it."""
     parents: dict[str, tuple[dict[str, Any], str | None]] = {}
 
     def index(children: list[dict[str, Any]], parent: str | None) -> None:
@@ -152,21 +211,24 @@ def plan_starts(actions: list[dict[str, Any]], start: _dt.date) -> dict[str, _dt
                 parents[child["id"]] = (child, parent)
             index(child.get("action", []), child.get("id") or parent)
     index(actions, None)
+    by_id = {k: v[0] for k, v in parents.items()}
     starts: dict[str, _dt.date] = {}
     visiting: set[str] = set()
+
+    def span_of(action_id: str) -> Span:
+        if action_id in parents:
+            resolve(action_id)
+        return _span(action_id, starts, by_id)
 
     def resolve(action_id: str) -> _dt.date:
         if action_id in starts:
             return starts[action_id]
-        if action_id not in parents:
-            raise ApplyError(f"relatedAction '{action_id}' is not an action of the plan")
         if action_id in visiting:
             raise ApplyError(f"action '{action_id}': its relatedAction start offsets form a cycle")
         visiting.add(action_id)
         action, parent = parents[action_id]
-        related = (action.get("relatedAction") or [None])[0]
-        if related is not None:
-            found = resolve(related["actionId"]) + _dt.timedelta(days=_offset_days(related, action_id))
+        if action.get("relatedAction"):
+            found = _related_day(action, span_of, action_id)
         else:
             found = resolve(parent) if parent is not None else start
         visiting.discard(action_id)
@@ -177,18 +239,17 @@ def plan_starts(actions: list[dict[str, Any]], start: _dt.date) -> dict[str, _dt
     return starts
 
 
-def _timing(action: dict[str, Any], start: _dt.date) -> dict[str, Any]:
-    """RequestGroup.action.timing[x]: the day itself, or the action's Timing bounded by real dates."""
+def _timing(action: dict[str, Any], start: _dt.date | None) -> dict[str, Any]:
+    """RequestGroup.action.timing[x]: the day itself, or the action's Timing bounded by real dates; an action
+    neither it nor an enclosing action times keeps its Timing as written, or has none (never the apply's day 0)."""
     timing = action.get("timingTiming")
+    if start is None:
+        return {"timingTiming": timing} if timing else {}
     if not timing:
         return {"timingDateTime": start.isoformat()}
     repeat = dict(timing.get("repeat", {}))
-    bounds = repeat.pop("boundsDuration", None)
-    if bounds is not None:
-        unit = bounds.get("code") or bounds.get("unit")
-        if unit not in _DAYS_PER_UNIT:
-            raise ApplyError(f"action '{action.get('id')}': bounds of {bounds.get('value')} {unit} is not in days or weeks")
-        days = int(bounds["value"]) * _DAYS_PER_UNIT[unit]
+    days = _bounds_days(action)
+    if repeat.pop("boundsDuration", None) is not None and days is not None:
         repeat["boundsPeriod"] = {"start": start.isoformat(), "end": (start + _dt.timedelta(days=days - 1)).isoformat()}
         timing = {**timing, "repeat": repeat}
     return {"timingTiming": timing}
@@ -224,8 +285,8 @@ def _request(ad: dict[str, Any], action: dict[str, Any], request_id: str, timing
             request["medicationReference"] = ref
         else:
             raise ApplyError(f"ActivityDefinition '{ad.get('id')}': a MedicationRequest needs a product")
-        dosage = [d if "timing" in d else {**d, "timing": {"event": [on_day]} if on_day else timing["timingTiming"]}
-                  for d in ad.get("dosage", [])]
+        when = {"event": [on_day]} if on_day else timing.get("timingTiming")
+        dosage = [d if "timing" in d or when is None else {**d, "timing": when} for d in ad.get("dosage", [])]
         if dosage:
             request["dosageInstruction"] = dosage
     elif kind == "ServiceRequest":
@@ -234,7 +295,10 @@ def _request(ad: dict[str, Any], action: dict[str, Any], request_id: str, timing
         request["code"] = service_code(ad)
         if "bodySite" in ad:
             request["bodySite"] = ad["bodySite"]
-        request.update({"occurrenceDateTime": on_day} if on_day else {"occurrenceTiming": timing["timingTiming"]})
+        if on_day:
+            request["occurrenceDateTime"] = on_day
+        elif "timingTiming" in timing:
+            request["occurrenceTiming"] = timing["timingTiming"]
     else:
         if "code" in ad:
             request["category"] = [ad["code"]]
@@ -242,7 +306,7 @@ def _request(ad: dict[str, Any], action: dict[str, Any], request_id: str, timing
             request["occurrenceDateTime"] = on_day
     for source in (ad, action):
         for dynamic in source.get("dynamicValue", []):
-            if source is action and dynamic["path"].startswith("action."):
+            if source is action and action_path(dynamic["path"])[0]:
                 continue
             value = run.evaluate(dynamic["expression"])
             try:
@@ -263,12 +327,12 @@ def _hoist_contained(ad: dict[str, Any], request_id: str, run: _Run) -> dict[str
     return renamed
 
 
-def _apply_action(action: dict[str, Any], inherited: _dt.date, run: _Run) -> dict[str, Any] | None:
+def _apply_action(action: dict[str, Any], inherited: _dt.date | None, run: _Run) -> dict[str, Any] | None:
     start = _start_of(action, inherited, run)
     action_id = action.get("id")
     if not _applicable(action, run):
         return None
-    out: dict[str, Any] = {k: action[k] for k in _COPIED if k in action}
+    out: dict[str, Any] = {k: action[k] for k in ACTION_ELEMENTS if k in action}
     if action_id:
         out["id"] = action_id
     if action.get("relatedAction"):
@@ -287,11 +351,9 @@ def _apply_action(action: dict[str, Any], inherited: _dt.date, run: _Run) -> dic
         run.contained.append(_request(ad, action, request_id, out, run))
         out["resource"] = {"reference": f"#{request_id}"}
     for dynamic in action.get("dynamicValue", []):
-        path = dynamic["path"]
-        if definition and not path.startswith("action."):
+        on_action, path = action_path(dynamic["path"])
+        if definition and not on_action:
             continue
-        while path.startswith("action."):
-            path = path[len("action."):]
         try:
             set_path(out, path, to_fhir(run.evaluate(dynamic["expression"])))
         except PathError as e:
@@ -313,26 +375,11 @@ def apply_plan(
     start: _dt.date,
 ) -> dict[str, Any]:
     """The CarePlan (R4) that `$apply` of `plan` gives for `subject` with day 0 on `start`."""
-    run = _Run(evaluate, activities, subject, start, starts=plan_starts(plan.get("action", []), start))
+    run = _Run(evaluate, activities, subject, start, starts=plan_starts(plan.get("action", []), start),
+               plan_actions={a["id"]: a for a in walk_actions(plan.get("action", [])) if a.get("id")})
     canonical = f"{plan['url']}|{plan['version']}" if plan.get("version") else plan["url"]
-    actions = [a for a in (_apply_action(a, start, run) for a in plan.get("action", [])) if a is not None]
-    group: dict[str, Any] = {"resourceType": "RequestGroup", "id": "request-group", "status": "draft",
-                             "intent": "proposal", "subject": {"reference": subject},
-                             "instantiatesCanonical": [canonical]}
-    if actions:
-        group["action"] = actions
-    careplan: dict[str, Any] = {
-        "resourceType": "CarePlan",
-        "id": f"{plan.get('id', 'plan')}-{subject.rpartition('/')[2]}",
-        "contained": [group, *run.contained],
-        "instantiatesCanonical": [canonical],
-        "status": "draft",
-        "intent": "proposal",
-        "title": plan.get("title"),
-        "subject": {"reference": subject},
-        "period": {"start": start.isoformat()},
-        "activity": [{"reference": {"reference": "#request-group"}}],
-    }
-    if run.notes:
-        careplan["note"] = [{"text": n} for n in run.notes]
-    return {k: v for k, v in careplan.items() if v is not None}
+    actions = [a for a in (_apply_action(a, None, run) for a in plan.get("action", [])) if a is not None]
+    group = request_group("request-group", canonical, "draft", subject, actions=actions)
+    return careplan(f"{plan.get('id', 'plan')}-{subject.rpartition('/')[2]}", canonical, "draft", subject,
+                    [group, *run.contained], title=plan.get("title"), period={"start": start.isoformat()},
+                    notes=run.notes)

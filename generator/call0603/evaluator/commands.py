@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Optional
 
@@ -16,6 +17,7 @@ import orjson
 import typer
 
 from .apply import ApplyError
+from .launch import CONCEPT_INPUTS
 from ..artifacts import PackageError
 from ..edge import one_line
 
@@ -34,6 +36,9 @@ PACKAGE_HELP = ("The built package to evaluate: a FHIR NPM package (.tgz), its u
                 "`call0603 build --out DIR` (default: the package installed with call0603). With --plan: the knowledge "
                 "content holding the plan, a folder, an NPM package .tgz or a Bundle (repeatable).")
 PARAMETERS_HELP = "CQL parameters for --plan, as a FHIR Parameters resource (JSON); each is set in every Library declaring it."
+DATA_HELP = ("With --plan: a Bundle of more data for the evaluation, used before INPUT's (a resource of the same "
+             "Type/id replaces INPUT's; another patient's resources are not used).")
+CONCEPT_HELP = "With --plan: the {} (R4 $apply), SYSTEM|CODE or a CodeableConcept in JSON; FHIRPath reads it as %{}."
 STRICT_HELP = "Refuse the input when any resource is unusable (bad unit, no value, bad date) instead of ignoring it."
 
 
@@ -100,6 +105,13 @@ def apply_command(
     practitioner: Optional[str] = typer.Option(None, "--practitioner", help="The Practitioner reference."),
     organization: Optional[str] = typer.Option(None, "--organization", help="The Organization reference."),
     parameters: Optional[Path] = typer.Option(None, "--parameters", help=PARAMETERS_HELP),
+    data: Optional[Path] = typer.Option(None, "--data", help=DATA_HELP),
+    user_type: Optional[str] = typer.Option(None, "--user-type", help=CONCEPT_HELP.format("type of user", "userType")),
+    user_language: Optional[str] = typer.Option(None, "--user-language", help=CONCEPT_HELP.format("user's language", "userLanguage")),
+    user_task_context: Optional[str] = typer.Option(None, "--user-task-context",
+                                                    help=CONCEPT_HELP.format("task the user is performing", "userTaskContext")),
+    setting: Optional[str] = typer.Option(None, "--setting", help=CONCEPT_HELP.format("setting (inpatient, outpatient)", "setting")),
+    setting_context: Optional[str] = typer.Option(None, "--setting-context", help=CONCEPT_HELP.format("setting's detail", "settingContext")),
 ) -> None:
     """PlanDefinition $apply for one patient: an R4 CarePlan with its RequestGroup and requests."""
     source = input or str(fhir_server)
@@ -107,12 +119,17 @@ def apply_command(
         from .outpath import check_output_file
 
         _run(lambda: check_output_file(out, [input] if input is not None else []), source)
+    concepts = dict(zip((n for n, _ in CONCEPT_INPUTS),
+                        (user_type, user_language, user_task_context, setting, setting_context)))
     if plan is not None:
         if input is None:
             raise typer.BadParameter("--plan needs INPUT")
         context = {"encounter": encounter, "practitioner": practitioner, "organization": organization}
-        _write(_run(lambda: _apply_content(input, plan, package, subject, as_of, context, parameters), input), out, source)
+        inputs = _LaunchInputs(context, {k: v for k, v in concepts.items() if v is not None}, parameters, data)
+        _write(_run(lambda: _apply_content(input, plan, package, subject, as_of, inputs), input), out, source)
         return
+    if data is not None or any(v is not None for v in concepts.values()):
+        raise typer.BadParameter("--data and the user and setting options go with --plan")
 
     if len(package) > 1:
         raise typer.BadParameter("the package's own plan takes one --package (several only with --plan)")
@@ -139,13 +156,24 @@ def _write(document: dict[str, Any], out: Path | None, source: Path | str) -> No
         _run(lambda: write_file(out, _dump(document)), source)
 
 
+@dataclass(frozen=True)
+class _LaunchInputs:
+    """The general apply's inputs beside the plan and the patient, as given on the command line."""
+
+    context: dict[str, str | None]
+    concepts: dict[str, str]
+    parameters: Path | None
+    data: Path | None
+
+
 def _apply_content(input: Path, plan: str, package: list[Path], subject: str | None, as_of: str | None,
-                   context: dict[str, str | None], parameters: Path | None) -> dict[str, Any]:
+                   inputs: _LaunchInputs) -> dict[str, Any]:
     """`$apply` of any PlanDefinition (or ActivityDefinition) of the content in `--package`, or of a plan file."""
     from ..cql.datatypes.datetime import DateTime
     from .assess import request_time
     from .content import Content, ContentError, read_resources
-    from .inputs import InputRefused, load_patient
+    from .inputs import InputRefused
+    from .launch import LaunchError, bundle_resources, codeable_concept, subject_data
     from .parameters import ParameterError, cql_parameters
     from .r4apply import ApplyRequest, apply_activity_r4, apply_r4
 
@@ -161,15 +189,29 @@ def _apply_content(input: Path, plan: str, package: list[Path], subject: str | N
     definition = definition or content.resolve(plan)
     if definition is None:
         raise PackageError(f"{plan}: no PlanDefinition or ActivityDefinition of that canonical in the content")
-    patient = load_patient(input, subject)
+    patient, resources = subject_data(input, subject)
     now: DateTime = request_time(when)
     given: dict[str, Any] = {}
-    if parameters is not None:
+    if inputs.parameters is not None:
         try:
-            given = cql_parameters(orjson.loads(parameters.read_bytes()))
+            given = cql_parameters(orjson.loads(inputs.parameters.read_bytes()))
         except (OSError, orjson.JSONDecodeError, ParameterError) as problem:
-            raise InputRefused(parameters, str(problem)) from None
-    request = ApplyRequest(patient.subject, patient.resources, now, parameters=given, **context)
+            raise InputRefused(inputs.parameters, str(problem)) from None
+    concepts: dict[str, dict[str, Any]] = {}
+    for name, option in CONCEPT_INPUTS:
+        if name in inputs.concepts:
+            try:
+                concepts[name] = codeable_concept(inputs.concepts[name])
+            except LaunchError as problem:
+                raise InputRefused(option, str(problem)) from None
+    additional: tuple[dict[str, Any], ...] = ()
+    if inputs.data is not None:
+        try:
+            additional = bundle_resources(orjson.loads(inputs.data.read_bytes()))
+        except (OSError, orjson.JSONDecodeError, LaunchError) as problem:
+            raise InputRefused(inputs.data, str(problem)) from None
+    request = ApplyRequest(patient.subject, resources, now, parameters=given, concepts=concepts,
+                           additional=additional, **inputs.context)
     if definition["resourceType"] == "ActivityDefinition":
         return apply_activity_r4(definition, content, request)
     return apply_r4(definition, content, request)

@@ -2,17 +2,20 @@
 
 The output follows the R4 operation and the reference implementation's conventions: a CarePlan (id and
 instantiatesCanonical of the plan, status active, intent proposal) holding a contained RequestGroup of the applied
-actions, the plan's goals as contained Goals, and each request contained and referenced from
-`RequestGroup.action.resource`. Conditions are carried over; only `applicability` conditions are evaluated.
+actions (timed from their relatedAction where the related action has a time, `relatedtiming.py`), the plan's
+goals as contained Goals, and each request contained and referenced from `RequestGroup.action.resource`.
+Conditions are carried over; only `applicability` conditions are evaluated.
 Expressions: CQL identifiers (`text/cql-identifier`, `text/cql.identifier`, `text/cql` naming a define) in the
 action's, plan's or expression's Library, CQL expressions (`text/cql-expression`, which name that Library's defines
 qualified by its name), and FHIRPath with `%subject`, `%context` (the definition being applied),
-`%practitioner`, `%encounter`, `%organization`. An expression that fails is reported in a contained
+`%practitioner`, `%encounter`, `%organization` and the CodeableConcept inputs (`%userType`, `%setting`, ...); the
+`data` input joins the subject's data. An expression that fails is reported in a contained
 OperationOutcome and the apply goes on; nothing is guessed in its place.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -22,16 +25,18 @@ from ..cql import PatientData
 from .apply import ApplyError
 from .content import Content, canonical
 from .fhirvalue import PathError, fhir_type_of, set_path, to_fhir
+from .launch import CONCEPT_INPUTS, MergedData, merge_data
+from .relatedtiming import TIMINGS, related_timings
+from . import requestgroup as rg
+from .requestgroup import ACTION_ELEMENTS, action_path
 
 CQL_IDENTIFIERS = frozenset({"text/cql-identifier", "text/cql.identifier", "text/cql"})
 CQL_EXPRESSION = "text/cql-expression"
 FHIRPATH = "text/fhirpath"
 
-#: RequestGroup.action elements copied from PlanDefinition.action.
-_COPIED = ("id", "prefix", "title", "description", "textEquivalent", "priority", "code", "documentation", "condition",
-           "relatedAction", "timingDateTime", "timingAge", "timingPeriod", "timingDuration", "timingRange",
-           "timingTiming", "type", "groupingBehavior", "selectionBehavior", "requiredBehavior", "precheckBehavior",
-           "cardinalityBehavior")
+#: RequestGroup.action elements copied from PlanDefinition.action: the ones both applies copy, and the id, the
+#: relatedAction and the timing as written.
+_COPIED = ("id", *ACTION_ELEMENTS, "relatedAction", *TIMINGS)
 #: Timing.repeat elements that are numbers in R4 (content sometimes writes them as strings).
 _NUMBERS = ("count", "countMax", "frequency", "frequencyMax", "duration", "durationMax", "period", "periodMax")
 
@@ -51,7 +56,10 @@ class ExpressionFailure(Exception):
 
 @dataclass(frozen=True)
 class ApplyRequest:
-    """The $apply inputs: subject and its data, the other launch context, CQL parameters and the request time."""
+    """The $apply inputs: subject and its data, the other launch context, CQL parameters and the request time.
+
+    `concepts` holds the operation's CodeableConcept inputs by their R4 names (`userType`, `userLanguage`,
+    `userTaskContext`, `setting`, `settingContext`); `additional` is the `data` input's resources."""
 
     subject: str
     data: tuple[dict[str, Any], ...]
@@ -59,16 +67,13 @@ class ApplyRequest:
     encounter: str | None = None
     practitioner: str | None = None
     organization: str | None = None
-    user_type: Any = None
-    setting: Any = None
+    concepts: Mapping[str, dict[str, Any]] = field(default_factory=dict)
     parameters: Mapping[str, Any] = field(default_factory=dict)
+    additional: tuple[dict[str, Any], ...] = ()
 
-    def resource(self, reference: str | None) -> dict[str, Any] | None:
-        """The data's resource a `Type/id` reference names."""
-        if not reference:
-            return None
-        kind, _, rid = reference.partition("/")
-        return next((r for r in self.data if r.get("resourceType") == kind and r.get("id") == rid), None)
+    def merged(self) -> MergedData:
+        """The subject's data with the `data` input merged in (see `launch.merge_data`)."""
+        return merge_data(self.subject, self.data, self.additional)
 
 
 @dataclass
@@ -76,6 +81,8 @@ class _Run:
     content: Content
     request: ApplyRequest
     data: PatientData
+    #: The subject's data and the `data` input, as CQL and FHIRPath see them.
+    resources: tuple[dict[str, Any], ...] = ()
     contained: list[dict[str, Any]] = field(default_factory=list)
     issues: list[dict[str, Any]] = field(default_factory=list)
     cache: dict[tuple[str, str], Any] = field(default_factory=dict)
@@ -86,6 +93,13 @@ class _Run:
     def fail(self, where: str, why: str, severity: str = "error") -> None:
         self.issues.append({"severity": severity, "code": "exception" if severity == "error" else "informational",
                             "diagnostics": f"{where}: {why}"})
+
+    def resource(self, reference: str | None) -> dict[str, Any] | None:
+        """The resource of the data a `Type/id` reference names."""
+        if not reference:
+            return None
+        kind, _, rid = reference.partition("/")
+        return next((r for r in self.resources if r.get("resourceType") == kind and r.get("id") == rid), None)
 
     def unique(self, wanted: str) -> str:
         rid, n = wanted, 1
@@ -154,13 +168,13 @@ def _cql_expression(run: _Run, expression: Mapping[str, Any], libraries: list[st
 
 def _fhirpath(run: _Run, expression: Mapping[str, Any], context: Mapping[str, Any]) -> Any:
     request = run.request
-    subject = request.resource(request.subject)
+    subject = run.resource(request.subject)
     env = {"subject": subject, "context": dict(context), "resource": subject,
-           "practitioner": request.resource(request.practitioner), "encounter": request.resource(request.encounter),
-           "organization": request.resource(request.organization)}
+           "practitioner": run.resource(request.practitioner), "encounter": run.resource(request.encounter),
+           "organization": run.resource(request.organization), **{n: request.concepts.get(n) for n, _ in CONCEPT_INPUTS}}
     text = expression.get("expression", "")
     for name, value in env.items():
-        if value is None and f"%{name}" in text:
+        if value is None and re.search(rf"%{name}\b", text):
             raise ExpressionFailure(f"FHIRPath '{text}': %{name} is not given")
     try:
         values = fhirpathpy.evaluate(dict(subject or {}), text, {k: v for k, v in env.items() if v is not None})
@@ -226,12 +240,9 @@ def _dynamic(run: _Run, source: dict[str, Any], target: dict[str, Any], definiti
     """Set `source`'s dynamic values on `target`: all of them, or only those whose path starts (`action_paths`) or
     does not start with `action.`; the `action.` prefixes are removed for the RequestGroup action."""
     for dynamic in source.get("dynamicValue") or ():
-        path = dynamic.get("path", "")
-        on_action = path.startswith("action.")
+        on_action, path = action_path(dynamic.get("path", ""))
         if action_paths is not None and on_action != action_paths:
             continue
-        while path.startswith("action."):
-            path = path[len("action."):]
         try:
             value = evaluate(run, dynamic.get("expression") or {}, _libraries(definition), context)
         except ExpressionFailure as failure:
@@ -340,17 +351,15 @@ def request_group(plan: dict[str, Any], run: _Run) -> dict[str, Any]:
     previous, run.plan = run.plan, plan
     try:
         group_id = run.unique(plan.get("id") or "request-group")
-        group: dict[str, Any] = {"resourceType": "RequestGroup", "id": group_id}
-        if plan.get("url"):
-            group["instantiatesCanonical"] = [canonical(plan)]
-        group.update(status="active", intent="proposal", subject={"reference": run.request.subject})
-        if run.request.encounter:
-            group["encounter"] = {"reference": run.request.encounter}
         where = f"PlanDefinition/{plan.get('id')}"
         actions = [a for a in (_action(a, plan, group_id, run, where) for a in plan.get("action") or ()) if a is not None]
-        if actions:
-            group["action"] = actions
-        return group
+        timed, problems = related_timings(actions, plan.get("action") or [])
+        for action, timing in timed:
+            action.update(timing)
+        for name, why, severity in problems:
+            run.fail(f"{where}/action[{name}]", why, severity)
+        return rg.request_group(group_id, canonical(plan) if plan.get("url") else None, "active", run.request.subject,
+                                encounter=run.request.encounter, actions=actions)
     finally:
         run.plan = previous
 
@@ -374,33 +383,35 @@ def _goals(plan: dict[str, Any], run: _Run) -> list[dict[str, Any]]:
     return goals
 
 
+def _start(content: Content, request: ApplyRequest) -> _Run:
+    """A run over the subject's data merged with the `data` input, what the merge set aside reported."""
+    merged = request.merged()
+    run = _Run(content, request, PatientData.from_resources(merged.resources), merged.resources)
+    run.used_ids.add("apply-outcome")
+    for key in merged.replaced:
+        run.fail("data", f"{key} of the data input replaces a different resource of the same id", "information")
+    if merged.others:
+        run.fail("data", f"resources of another patient not used: {', '.join(merged.others)}", "information")
+    return run
+
+
 def apply_r4(plan: dict[str, Any], content: Content, request: ApplyRequest) -> dict[str, Any]:
     """The CarePlan (R4) of `$apply` of `plan` for the request's subject."""
     if plan.get("resourceType") != "PlanDefinition":
         raise ApplyError(f"{plan.get('resourceType')}/{plan.get('id')} is not a PlanDefinition")
-    run = _Run(content, request, PatientData.from_resources(request.data))
-    run.used_ids.add("apply-outcome")
+    run = _start(content, request)
     group = request_group(plan, run)
     goals = _goals(plan, run)
-    careplan: dict[str, Any] = {"resourceType": "CarePlan", "id": plan.get("id") or "careplan"}
     contained = [group, *goals, *run.contained]
     if run.issues:
         contained.append({"resourceType": "OperationOutcome", "id": "apply-outcome", "issue": run.issues})
-    careplan["contained"] = contained
-    if plan.get("url"):
-        careplan["instantiatesCanonical"] = [canonical(plan)]
-    careplan.update(status="active", intent="proposal", subject={"reference": request.subject})
-    if request.encounter:
-        careplan["encounter"] = {"reference": request.encounter}
-    if goals:
-        careplan["goal"] = [{"reference": f"#{g['id']}"} for g in goals]
-    careplan["activity"] = [{"reference": {"reference": f"#{group['id']}"}}]
-    return careplan
+    return rg.careplan(plan.get("id") or "careplan", canonical(plan) if plan.get("url") else None, "active",
+                    request.subject, contained, encounter=request.encounter, goals=[g["id"] for g in goals])
 
 
 def apply_activity_r4(ad: dict[str, Any], content: Content, request: ApplyRequest) -> dict[str, Any]:
     """The request of `ActivityDefinition/$apply` for the request's subject (an OperationOutcome when it fails)."""
-    run = _Run(content, request, PatientData.from_resources(request.data))
+    run = _start(content, request)
     made = activity_request(ad, run, ad.get("id") or "activity")
     if made is None or run.issues:
         outcome = {"resourceType": "OperationOutcome", "id": "apply-outcome", "issue": run.issues}

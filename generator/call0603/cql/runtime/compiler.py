@@ -13,7 +13,7 @@ from .analysis import Reads, ReadsTable
 from .emitter import CodeEmitter
 from .errors import ElmLoadError
 from .library import CompiledLibrary, Definition, FunctionDefinition, ParameterDefinition
-from .optimise import CHEAP, HoistFrame, sealed_value
+from .optimise import CHEAP, HoistFrame, pure_value, sealed_value
 from .types import Type, from_specifier, result_type
 
 #: The operator families, imported once so that each registers its node compilers.
@@ -103,6 +103,11 @@ class LibraryCompiler:
         if node.get("type") in EMITTERS:
             return sealed_value(self.emitter.constant_function(node))
         return sealed_value(self._compile_node(node))
+
+    def call_value(self, node: dict[str, Any]) -> tuple[bool, Any]:
+        """(True, value) when a function call, compiled whole, evaluates without reading the evaluation (a function
+        with constant operands whose body reads no data, parameter or time); else (False, None)."""
+        return pure_value(self.emitter.constant_function(node))
 
     def _compile_node(self, node: dict[str, Any]) -> Compiled:
         """Compile one expression node: generated code for node types with an emit function, else a closure."""

@@ -12,11 +12,13 @@ import itertools
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
+from ..datatypes.quantity import Quantity
 from ..elm.registry import EMITTERS, Compiled
 from .context import MISSING
-from .optimise import CHEAP
+from .optimise import CHEAP, pure_value
 
 if TYPE_CHECKING:
     from .compiler import LibraryCompiler
@@ -47,6 +49,47 @@ class Frame:
     hoisting: bool = True
 
 
+#: Constant quantities and decimals, one object per value written alike (in every library): calls of CQL functions
+#: are remembered by the identity of their operands, so the threshold 500 '/uL' written in several places must be
+#: one object for a remembered comparison with it to be found again.
+_INTERNED: dict[tuple[Any, ...], Any] = {}
+#: The identities of the interned constants (they live as long as the process, so no identity is reused).
+_CONSTANT_IDS: set[int] = set()
+#: Values of one-operand function calls on an interned constant, shared by every evaluation, by (function, id).
+_SHARED: dict[tuple[Any, int], Any] = {}
+#: Calls found to read the evaluation (or being computed): each evaluation computes them itself.
+_UNSHARED: set[tuple[Any, int]] = set()
+
+
+def shared_call(definition: Any, operand: Any) -> Any:
+    """The value of a one-operand function call on an interned constant, computed once for every evaluation when
+    the function reads nothing of it (no data, parameter or time, as a folded call): a threshold's text, say, which
+    a function given the threshold as an operand would otherwise build again for each patient. MISSING when the
+    call reads the evaluation, so the caller computes it in its own."""
+    key = (definition, id(operand))
+    value = _SHARED.get(key, MISSING)
+    if value is not MISSING or key in _UNSHARED:
+        return value
+    _UNSHARED.add(key)  # while it is computed, a call of the same reaches the function's own body
+    known, value = pure_value(lambda ctx: definition.direct(ctx, operand))
+    if not known:
+        return MISSING
+    _UNSHARED.discard(key)
+    _SHARED[key] = value
+    return value
+
+
+def _interning_key(value: Any) -> tuple[Any, ...] | None:
+    """A key equal only for values that are the same in every respect, digits written included (500 and 500.0
+    differ); None for values that are not interned."""
+    kind = type(value)
+    if kind is Quantity:
+        return (kind, str(value.value), value.unit)
+    if kind is Decimal:
+        return (kind, str(value))
+    return None
+
+
 def with_vars(ctx: Any, names: dict[str, Any], compiled: Compiled) -> Any:
     """Call a closure that reads names the generated code holds as locals: they are put in `ctx.vars` meanwhile."""
     saved = ctx.vars
@@ -63,7 +106,8 @@ class CodeEmitter:
 
     def __init__(self, compiler: LibraryCompiler) -> None:
         self.compiler = compiler
-        self.namespace: dict[str, Any] = {"_M": MISSING, "_with_vars": with_vars}
+        self.namespace: dict[str, Any] = {"_M": MISSING, "_with_vars": with_vars, "_CONSTANT_IDS": _CONSTANT_IDS,
+                                          "_shared_call": shared_call}
         self._ids = itertools.count()
         self._named: dict[int, str] = {}
         self._frames: list[Frame] = []
@@ -80,6 +124,10 @@ class CodeEmitter:
         the generated code's globals."""
         if value is None or value is True or value is False or type(value) in _LITERAL_TYPES:
             return repr(value)
+        key = _interning_key(value)
+        if key is not None:
+            value = _INTERNED.setdefault(key, value)
+            _CONSTANT_IDS.add(id(value))
         name = self._named.get(id(value))
         if name is None:
             name = self._named[id(value)] = f"_k{next(self._ids)}"
@@ -172,6 +220,16 @@ class CodeEmitter:
             "_hit = ctx.cache.get(_key)",
             f"if _hit is not None{check}:",
             "    return _hit[1]",
+        ]
+        if len(args) == 1:  # a constant operand: the value may be shared by every evaluation (see shared_call)
+            lines += [
+                f"if id({args[0]}) in _CONSTANT_IDS:",
+                f"    _result = _shared_call({self.constant(definition)}, {args[0]})",
+                "    if _result is not _M:",
+                f"        ctx.cache[_key] = ({kept}, _result)",
+                "        return _result",
+            ]
+        lines += [
             f"_result = {body}",
             f"ctx.cache[_key] = ({kept}, _result)",
             "return _result",
@@ -204,6 +262,10 @@ class CodeEmitter:
                 if known:
                     return self.constant(value)
             elif not reads.constant:
+                if kind == "FunctionRef" and self._folding and not reads.names and not reads.effect:
+                    known, value = self.compiler.call_value(node)
+                    if known:
+                        return self.constant(value)
                 hoisted = self._hoisted(node, reads.names, reads.effect)
                 if hoisted is not None:
                     return hoisted

@@ -47,6 +47,31 @@ def sealed_value(compiled: Compiled) -> tuple[bool, Any]:
         return False, None
 
 
+class _Pure:
+    """A context with caches of its own whose every other attribute read (data, parameters, the request's time and
+    offset, terminology, messages) raises NotConstant: what a call of a CQL function may read to be folded."""
+
+    __slots__ = ("cache", "vars")
+
+    def __init__(self) -> None:
+        self.cache: dict[Any, Any] = {}
+        self.vars: dict[str, Any] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        raise NotConstant(name)
+
+
+def pure_value(compiled: Compiled) -> tuple[bool, Any]:
+    """(True, value) when a function call evaluates now reading nothing of the evaluation but the (throwaway) caches
+    its functions and definitions keep, else (False, None)."""
+    try:
+        return True, compiled(_Pure())
+    except NotConstant:
+        return False, None
+    except Exception:  # noqa: BLE001 - any failure (a CQL error included) is left to be raised when evaluated
+        return False, None
+
+
 class HoistFrame:
     """The hoisted parts of one query: each remembered in the context's cache under its own key for one run of
     the query; `reset` forgets them when a run starts."""
