@@ -12,3 +12,6 @@ LIBRARY = REPO / "library"
 TOOLS = REPO / "tools"
 TESTS = REPO / "tests"
 SHARED = REPO.parent / "shared"
+#: The build's support files (FHIRHelpers and its ELM), relative to REPO.
+SUPPORT = "generator/call0603/authoring/cql"
+FHIRHELPERS_ELM = f"{SUPPORT}/FHIRHelpers-4.0.1.elm.json"

@@ -12,7 +12,8 @@ import pytest
 
 from call0603 import paths
 from call0603.authoring import library as library_module
-from call0603.authoring.cql import TEMPLATES, library_sources, plan_defines, render_common_cql, render_cql, report_defines
+from call0603.authoring.cql import TEMPLATES, library_sources, plan_defines, render_common_cql, render_cql
+from call0603.guideline.report import report_defines
 from call0603.authoring.library import CqlBuildError, compile_libraries, compile_library
 from call0603.authoring.elm import walk_nodes
 from call0603.guideline import load_guideline

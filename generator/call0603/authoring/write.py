@@ -19,6 +19,7 @@ import re
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from ..paths import FHIRHELPERS_ELM, SUPPORT
 from .serialize import file_name, to_json_bytes
 
 #: The folder of each resource type.
@@ -30,8 +31,6 @@ FOLDERS: dict[str, str] = {
     "ValueSet": "library",
 }
 RELEASE = "release"
-SUPPORT = "generator/call0603/authoring/cql"
-FHIRHELPERS_ELM = f"{SUPPORT}/FHIRHelpers-4.0.1.elm.json"
 
 #: Files the build owns in its folders: anything matching that the build did not produce is stale and removed.
 GENERATED = {

@@ -1,7 +1,7 @@
 """The assessment report (`docs/report-format.md`) for one patient: every value is a CQL define's, as evaluated.
 
 Python only evaluates and arranges: each report field is one define of the package's Library (the map is
-`authoring.cql.report_defines`), its Tuple becomes the field's object, and the BSA is rounded to 2 decimals for display
+`guideline.report.report_defines`), its Tuple becomes the field's object, and the BSA is rounded to 2 decimals for display
 (doses are the CQL's ordered doses, already rounded to the dispensable increment) — no clinical rule is decided here.
 """
 

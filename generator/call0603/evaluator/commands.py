@@ -236,7 +236,6 @@ def assess_command(
         from .careplan import careplan_of, plan_expressions
         from .context import load_context
         from .course import course_from
-        from .explain import trace
 
         day0, when = _dates(input or Path(str(fhir_server)), start, as_of)
         context = load_context(package)
@@ -248,7 +247,11 @@ def assess_command(
         report = report_from(evaluation, context)
         course = None if as_json else course_from(careplan_of(evaluation, context), context.plan, report,
                                                   context.guideline, context.report_defines, context.activities)
-        return report, (trace(evaluation, context) if explain else None), course
+        if not explain:
+            return report, None, course
+        from .explain import trace  # the build's unit names come with it: loaded only when a trace is asked for
+
+        return report, trace(evaluation, context), course
 
     report, decision_trace, course = _run(work, input or str(fhir_server))
     if as_json:

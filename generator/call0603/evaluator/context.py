@@ -13,10 +13,10 @@ import orjson
 
 from .. import paths
 from ..artifacts import BuiltPackage, PackageError, load_package
-from ..authoring.cql import report_defines
-from ..authoring.write import FHIRHELPERS_ELM, SUPPORT
 from ..cql import Engine, Terminology
 from ..guideline.model import Guideline
+from ..guideline.report import report_defines
+from ..paths import FHIRHELPERS_ELM, SUPPORT
 from .apply import activity_index
 
 __all__ = ["ELM_TYPE", "EvaluationContext", "PackageError", "keep_for_the_process", "load_context"]

@@ -19,7 +19,7 @@ from typing import Any, Iterable, Mapping
 import msgspec
 
 from .. import paths
-from ..authoring.write import FHIRHELPERS_ELM
+from ..paths import FHIRHELPERS_ELM
 from ..cql import PatientData
 from ..cql.crossengine import Mismatch, compare, patient_defines, run_cql_execution, tagged, unused
 from ..evaluator.assess import EXTRAS, as_read, assess_patient, parameters, request_time

@@ -223,6 +223,7 @@ class LibraryCompiler:
                     target.bind(self.emitter.function_body(target, d["expression"]))
             else:
                 target.body = self.compile(d["expression"])
+        self.emitter.codes.save()
         return lib
 
     def _declared(self, table: str, ref: dict[str, Any], owner: dict[str, Any]) -> Any:

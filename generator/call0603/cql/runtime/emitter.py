@@ -9,7 +9,6 @@ query, the first time a row needs it (kept in a local); a constant part is evalu
 from __future__ import annotations
 
 import itertools
-import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from ..datatypes.quantity import Quantity
 from ..elm.registry import EMITTERS, Compiled
+from .codecache import CodeCache
 from .context import MISSING
 from .optimise import CHEAP, pure_value
 
@@ -108,6 +108,7 @@ class CodeEmitter:
         self.compiler = compiler
         self.namespace: dict[str, Any] = {"_M": MISSING, "_with_vars": with_vars, "_CONSTANT_IDS": _CONSTANT_IDS,
                                           "_shared_call": shared_call}
+        self.codes = CodeCache(compiler.library.key)
         self._ids = itertools.count()
         self._named: dict[int, str] = {}
         self._frames: list[Frame] = []
@@ -188,9 +189,7 @@ class CodeEmitter:
         """Compile one generated function."""
         name = f"_f{next(self._ids)}"
         source = f"def {name}({', '.join(params)}):\n" + "".join(f"    {line}\n" for line in lines)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", SyntaxWarning)  # `5 is None` where an operand is a literal: meant
-            code = compile(source, f"<ELM {self.compiler.library.key}>", "exec")
+        code = self.codes.compile(source, f"<ELM {self.compiler.library.key}>")
         exec(code, self.namespace)
         return self.namespace.pop(name)
 
