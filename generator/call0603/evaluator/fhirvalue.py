@@ -52,6 +52,13 @@ def to_fhir(value: Any) -> Any:
     """The FHIR JSON for a CQL value; FHIR resources/elements (dicts) pass through unchanged."""
     if value is None or isinstance(value, (bool, str)):
         return value
+    kind = type(value)
+    if kind is Tuple:  # the most frequent kinds first (a report is Tuples of lists of Tuples and FHIR elements)
+        return {k: to_fhir(v) for k, v in value.items()}
+    if kind is list:
+        return [to_fhir(v) for v in value]
+    if kind is dict:
+        return value
     if isinstance(value, (int, Decimal)):
         return number(value)
     if isinstance(value, Quantity):
