@@ -13,7 +13,7 @@ from typing import Any, Callable
 import orjson
 
 from .. import __version__
-from .collector import settle, settle_if_worker_process, settled
+from ..collector import settle, settle_if_worker_process, settled
 from .evaluator import load_evaluator
 from .job import Job
 from .ndjson import Slice, SliceStats, bucket_count, bucket_groups, input_files, refuse_on_error, slices, split_slice

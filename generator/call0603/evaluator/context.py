@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import gc
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +18,7 @@ from ..guideline.report import report_defines
 from ..paths import FHIRHELPERS_ELM, SUPPORT
 from .apply import activity_index
 
-__all__ = ["ELM_TYPE", "EvaluationContext", "PackageError", "keep_for_the_process", "load_context"]
+__all__ = ["ELM_TYPE", "EvaluationContext", "PackageError", "load_context"]
 
 ELM_TYPE = "application/elm+json"
 #: The project's FHIRHelpers ELM, which the evaluator runs (the package declares FHIRHelpers, it does not ship it).
@@ -91,10 +90,3 @@ def load_context(package: Path | None = None) -> EvaluationContext:
         library_hash=digest.hexdigest(),
     )
 
-
-def keep_for_the_process(context: EvaluationContext) -> EvaluationContext:
-    """The context, with every object made so far (the compiled package above all) kept out of the cyclic garbage
-    collector's scans from now on: a process that evaluates many patients against one package (a cohort worker,
-    the service) would otherwise walk those objects again at every full collection (about 6% of the time)."""
-    gc.freeze()
-    return context

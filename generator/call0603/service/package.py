@@ -11,7 +11,8 @@ from typing import Any, Mapping
 import orjson
 
 from .. import paths
-from ..evaluator.context import EvaluationContext, PackageError, keep_for_the_process, load_context
+from ..collector import settle
+from ..evaluator.context import EvaluationContext, PackageError, load_context
 from .cards import drug_groups
 from .datasource import prefetch_templates
 
@@ -55,6 +56,7 @@ def templates_of(library: Mapping[str, Any]) -> dict[str, str]:
 
 def load_package(root: Path = paths.REPO) -> ServedPackage:
     """Compile the package at `root` once and index what the service needs from it."""
-    context = keep_for_the_process(load_context(root))
+    context = load_context(root)
+    settle()  # the compiled package lives as long as the service
     library = main_library(context, root)
     return ServedPackage(context, library, templates_of(library), drug_groups(context.plan, context.activities))

@@ -1,7 +1,8 @@
-"""Python's cyclic garbage collector set for a cohort worker: once the library is compiled, what is loaded is moved out
-of the collector's sight and young objects are collected less often.
+"""Python's cyclic garbage collector set for a process that evaluates many patients against one compiled package (a
+cohort worker, the service): once the library is compiled, what is loaded is moved out of the collector's sight and
+young objects are collected less often.
 
-A worker evaluates patient after patient, each a burst of short-lived dicts and tuples that reference counting frees.
+Such a process evaluates patient after patient, each a burst of short-lived dicts and tuples that reference counting frees.
 With the defaults every 700 allocations start a young collection, and every hundred of those a full one that walks the
 whole compiled library and every imported module again: about a tenth of a worker's CPU, spent finding nothing (the
 library lives as long as the worker). Frozen objects are never collected; memory is unchanged (the threshold bounds
