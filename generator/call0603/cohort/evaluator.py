@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from .. import paths
 
-#: The package's evaluator (issue "The evaluator"): `assess_patient` and `load_context`.
+#: The package's evaluator: the module with `assess_patient` and `load_context`.
 DEFAULT_EVALUATOR = "call0603.evaluator.assess"
 
 AssessFn = Callable[..., dict]
