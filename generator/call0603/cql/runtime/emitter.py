@@ -55,28 +55,23 @@ class Frame:
 _INTERNED: dict[tuple[Any, ...], Any] = {}
 #: The identities of the interned constants (they live as long as the process, so no identity is reused).
 _CONSTANT_IDS: set[int] = set()
-#: Values of one-operand function calls on an interned constant, shared by every evaluation, by (function, id).
-_SHARED: dict[tuple[Any, int], Any] = {}
-#: Calls found to read the evaluation (or being computed): each evaluation computes them itself.
-_UNSHARED: set[tuple[Any, int]] = set()
 
 
 def shared_call(definition: Any, operand: Any) -> Any:
     """The value of a one-operand function call on an interned constant, computed once for every evaluation when
     the function reads nothing of it (no data, parameter or time, as a folded call): a threshold's text, say, which
     a function given the threshold as an operand would otherwise build again for each patient. MISSING when the
-    call reads the evaluation, so the caller computes it in its own."""
-    key = (definition, id(operand))
-    value = _SHARED.get(key, MISSING)
-    if value is not MISSING or key in _UNSHARED:
-        return value
-    _UNSHARED.add(key)  # while it is computed, a call of the same reaches the function's own body
+    call reads the evaluation, so the caller computes it in its own. Kept by the function's definition, so the values
+    go with the compiled library."""
+    shared = definition.shared
+    key = id(operand)
+    if key in shared:
+        return shared[key]
+    shared[key] = MISSING  # while it is computed, a call of the same reaches the function's own body
     known, value = pure_value(lambda ctx: definition.direct(ctx, operand))
-    if not known:
-        return MISSING
-    _UNSHARED.discard(key)
-    _SHARED[key] = value
-    return value
+    if known:
+        shared[key] = value
+    return value if known else MISSING
 
 
 def _interning_key(value: Any) -> tuple[Any, ...] | None:

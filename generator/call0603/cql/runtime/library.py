@@ -41,7 +41,7 @@ class FunctionDefinition:
     """A function definition: operand names and types, compiled body (or a native implementation)."""
 
     __slots__ = ("name", "library", "operand_names", "operand_types", "result_type", "fluent", "external", "body", "node",
-                 "direct")
+                 "direct", "shared")
 
     def __init__(self, name: str, library: str, operand_names: tuple[str, ...], operand_types: tuple[Type, ...],
                  result_type: Type, fluent: bool, external: bool, node: dict[str, Any]) -> None:
@@ -55,6 +55,9 @@ class FunctionDefinition:
         self.node = node
         self.body: Compiled | None = None
         self.direct: Callable[..., Any] | None = None
+        #: Values of calls on an interned constant shared by every evaluation, by the constant's identity; MISSING
+        #: for a call found to read the evaluation (or being computed).
+        self.shared: dict[int, Any] = {}
 
     def bind(self, direct: Callable[..., Any]) -> None:
         """Set the implementation: `direct(ctx, *operands)`, and `body(ctx)` reading the operands from ctx.vars."""
