@@ -61,6 +61,8 @@ def distinct(values: list[Any] | None) -> list[Any] | None:
     """Duplicates removed by CQL equality (one null kept), first occurrences in order."""
     if values is None:
         return None
+    if len(values) < 2:
+        return values  # nothing to remove (lists are never changed once made)
     kinds = {type(v) for v in values}
     if len(kinds) < 2 and kinds <= {str, int}:
         return list(dict.fromkeys(values))
