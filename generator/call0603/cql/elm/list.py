@@ -226,7 +226,12 @@ def _unary(fn: Callable[[Any], Any]) -> Callable[[dict[str, Any], Emitter], str]
 
 
 def _exists(values: list[Any] | None) -> bool:
-    return values is not None and any(v is not None for v in values)
+    """CQL Exists: the list holds a non-null element (a loop: cheaper than any() over a generator here)."""
+    if values:
+        for value in values:
+            if value is not None:
+                return True
+    return False
 
 
 def _flatten(values: list[Any] | None) -> list[Any] | None:
