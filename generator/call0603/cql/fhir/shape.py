@@ -60,16 +60,23 @@ def _element(value: Any, repeats: bool, type_name: str, primitive: bool) -> Any:
 
 def conform(obj: dict[str, Any], type_name: str) -> dict[str, Any]:
     """A FHIR object (a resource or a complex value) with every misshapen element left out, recursively."""
-    plan = _plan(type_name)
+    plan = _PLANS.get(type_name) or _plan(type_name)
     changed: dict[str, Any] | None = None
     for key, value in obj.items():
         spec = plan.get(key)
         if spec is None or value is None:
             continue
         repeats, element, primitive = spec
-        if primitive and not repeats and isinstance(value, _SCALARS):
-            continue
-        new = _element(value, repeats, element, primitive)
+        if repeats:
+            new = _element(value, repeats, element, primitive)
+        elif primitive:
+            if isinstance(value, _SCALARS):
+                continue
+            new = _ABSENT
+        elif type(value) is dict and element not in _ANY_RESOURCE:
+            new = conform(value, element)  # the usual single complex value, without the general path's calls
+        else:
+            new = _one(value, element, primitive) if type(value) is not list else _ABSENT
         if new is not value:
             changed = changed if changed is not None else {}
             changed[key] = new
