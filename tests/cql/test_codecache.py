@@ -80,3 +80,19 @@ def test_a_library_loaded_twice_uses_the_cache(tmp_path: Path, monkeypatch: pyte
     second = engine(library("Cached", CQL))
     assert [p.stat().st_mtime_ns for p in files] == written  # nothing compiled, so nothing written again
     assert first.evaluate("Cached") == second.evaluate("Cached") == {"Four": 4, "Listed": [4, 6]}
+
+
+def test_no_home_directory_is_no_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where neither the variables nor a home directory say where caches go, there is none (and no error)."""
+    def no_home() -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.delenv(CACHE_ENV, raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setattr(Path, "home", staticmethod(no_home))
+    assert cache_folder() is None
+    cache = CodeCache("Lib|1")
+    namespace: dict = {}
+    exec(cache.compile("w = 5\n", "<d>"), namespace)
+    cache.save()
+    assert namespace["w"] == 5

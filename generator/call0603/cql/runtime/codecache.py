@@ -32,7 +32,13 @@ def cache_folder() -> Path | None:
     if chosen:
         return Path(chosen)
     base = os.environ.get("XDG_CACHE_HOME")
-    return (Path(base) if base else Path.home() / ".cache") / "call0603" / "code"
+    if base:
+        return Path(base) / "call0603" / "code"
+    try:
+        home = Path.home()
+    except (RuntimeError, KeyError, OSError):  # no home directory known (a bare container): no cache
+        return None
+    return home / ".cache" / "call0603" / "code"
 
 
 class CodeCache:
