@@ -36,7 +36,8 @@ def read_element(source: str, source_type: Type, path: str, em: Emitter) -> str:
         return read_key(source, keys[0], em)
     if source_type is not None and source_type[0] == "tuple" and any(name == path for name, _ in source_type[1]):
         return read_key(source, path, em)  # a tuple is a dict of its elements
-    reader = primitive_reader(source_type[2]) if path == "value" and source_type is not None and source_type[:2] == ("named", "FHIR") else None
+    fhir_value = path == "value" and source_type is not None and source_type[:2] == ("named", "FHIR")
+    reader = primitive_reader(source_type[2]) if fhir_value else None  # type: ignore[index]
     if reader is not None:
         plain = _PLAIN_READERS.get(reader)
         if plain is not None:

@@ -67,16 +67,14 @@ def conform(obj: dict[str, Any], type_name: str) -> dict[str, Any]:
         if spec is None or value is None:
             continue
         repeats, element, primitive = spec
-        if repeats:
-            new = _element(value, repeats, element, primitive)
-        elif primitive:
+        if primitive and not repeats:
             if isinstance(value, _SCALARS):
                 continue
             new = _ABSENT
-        elif type(value) is dict and element not in _ANY_RESOURCE:
+        elif not repeats and type(value) is dict and element not in _ANY_RESOURCE:
             new = conform(value, element)  # the usual single complex value, without the general path's calls
         else:
-            new = _one(value, element, primitive) if type(value) is not list else _ABSENT
+            new = _element(value, repeats, element, primitive)
         if new is not value:
             changed = changed if changed is not None else {}
             changed[key] = new

@@ -9,6 +9,7 @@ cache: loading compiles as it would without one, never fails because of it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import marshal
 import os
@@ -71,14 +72,16 @@ class CodeCache:
             return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile("wb", dir=self.path.parent, prefix=".tmp-", delete=False) as out:
+            handle, written = tempfile.mkstemp(dir=self.path.parent, prefix=".tmp-")
+        except OSError:
+            return
+        try:
+            with os.fdopen(handle, "wb") as out:
                 out.write(marshal.dumps(self._used))
-            os.replace(out.name, self.path)
+            os.replace(written, self.path)
         except (OSError, ValueError):
-            try:
-                os.unlink(out.name)
-            except (OSError, NameError):
-                pass
+            with contextlib.suppress(OSError):
+                os.unlink(written)
 
     def _load(self) -> dict[bytes, CodeType]:
         if self._known is None:

@@ -37,18 +37,22 @@ class _Sealed:
 _SEALED = _Sealed()
 
 
+def _value_in(compiled: Compiled, ctx: Any) -> tuple[bool, Any]:
+    """(True, value) when the expression evaluates in `ctx` now, else (False, None): NotConstant when it reads what
+    `ctx` refuses, and any other failure (a CQL error included), which is left to be raised when evaluated."""
+    try:
+        return True, compiled(ctx)
+    except Exception:  # noqa: BLE001
+        return False, None
+
+
 def sealed_value(compiled: Compiled) -> tuple[bool, Any]:
     """(True, value) when the expression evaluates now without reading the evaluation, else (False, None)."""
-    try:
-        return True, compiled(_SEALED)
-    except NotConstant:
-        return False, None
-    except Exception:  # noqa: BLE001 - any failure (a CQL error included) is left to be raised when evaluated
-        return False, None
+    return _value_in(compiled, _SEALED)
 
 
-class _Pure:
-    """A context with caches of its own whose every other attribute read (data, parameters, the request's time and
+class _Pure(_Sealed):
+    """A sealed context with caches of its own: every other attribute read (data, parameters, the request's time and
     offset, terminology, messages) raises NotConstant: what a call of a CQL function may read to be folded."""
 
     __slots__ = ("cache", "vars")
@@ -57,19 +61,11 @@ class _Pure:
         self.cache: dict[Any, Any] = {}
         self.vars: dict[str, Any] = {}
 
-    def __getattr__(self, name: str) -> Any:
-        raise NotConstant(name)
-
 
 def pure_value(compiled: Compiled) -> tuple[bool, Any]:
     """(True, value) when a function call evaluates now reading nothing of the evaluation but the (throwaway) caches
     its functions and definitions keep, else (False, None)."""
-    try:
-        return True, compiled(_Pure())
-    except NotConstant:
-        return False, None
-    except Exception:  # noqa: BLE001 - any failure (a CQL error included) is left to be raised when evaluated
-        return False, None
+    return _value_in(compiled, _Pure())
 
 
 class HoistFrame:
