@@ -17,7 +17,7 @@ from typing import Any, BinaryIO, Callable, Iterator
 import orjson
 
 from ..evaluator.inputs import InputRefused, patient_of, unreadable
-from .source import InputFile, export_files, open_binary, open_lines, read_failures
+from .source import InputFile, export_files, gzipped, open_binary, open_lines, read_failures
 
 #: About how many bytes of NDJSON one bucket holds (pass 2 keeps one bucket per worker in memory).
 BUCKET_BYTES = 32 * 1024 * 1024
@@ -41,7 +41,7 @@ class Slice:
     @property
     def compressed(self) -> bool:
         """Whether the slice is a whole gzip file."""
-        return self.path.endswith(".gz")
+        return gzipped(self.path)
 
 
 @dataclass

@@ -39,8 +39,13 @@ class InputFile:
 
     @property
     def gzip(self) -> bool:
-        """Whether the file is gzip-compressed (by its name, as Bulk Data names them)."""
-        return self.name.endswith(".gz")
+        """Whether the file is gzip-compressed."""
+        return gzipped(self.name)
+
+
+def gzipped(name: str) -> bool:
+    """Whether a file (a name, a path or a URL) is gzip-compressed, by its name, as Bulk Data names them."""
+    return name.endswith(".gz")
 
 
 def _filesystem(url: str) -> tuple[Any, str]:
